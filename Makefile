@@ -1,0 +1,49 @@
+# Every target creates .venv on first use, so each is one command on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+BACKENDS := tensorflow jax torch
+PYTEST_ARGS ?=
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: install demo test test-tensorflow test-jax test-torch test-cross bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -c constraints.txt -e ".[all,test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(PY) -m recipes.classify --out runs/demo
+
+# The suite once per backend, each in its own process, then the cross-backend
+# save/load check. All parts run; the target fails if any of them failed.
+test: $(STAMP)
+	@failed=""; \
+	for b in $(BACKENDS); do \
+	  echo "=== KERAS_BACKEND=$$b ==="; \
+	  KERAS_BACKEND=$$b $(PY) -m pytest -m "not cross_backend" $(PYTEST_ARGS) || failed="$$failed $$b"; \
+	done; \
+	echo "=== cross-backend ==="; \
+	$(PY) -m pytest -m cross_backend $(PYTEST_ARGS) || failed="$$failed cross-backend"; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
+	echo "All backends passed."
+
+test-%: $(STAMP)
+	KERAS_BACKEND=$* $(PY) -m pytest -m "not cross_backend" $(PYTEST_ARGS)
+
+test-cross: $(STAMP)
+	$(PY) -m pytest -m cross_backend $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run
+
+lint: $(STAMP)
+	$(PY) -m ruff check zoo recipes tests benchmarks
+	$(PY) -m ruff format --check zoo recipes tests benchmarks
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

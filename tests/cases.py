@@ -1,0 +1,70 @@
+"""Example arguments for every registered builder.
+
+Each entry: (kwargs, toy-task kind, expected output shape without the batch
+axis). `test_models.py` runs every case through `helpers.check_builder`, and
+fails if a registered builder has no case, so a new model gets every check.
+"""
+
+CASES = {
+    "lstm": [
+        (dict(input_shape=(10, 3), units=16, num_classes=3), "classification", (3,)),
+        (
+            dict(
+                input_shape=(10, 3),
+                units=8,
+                head="regression",
+                num_outputs=2,
+                head_units=(8,),
+            ),
+            "regression",
+            (2,),
+        ),
+        (dict(input_shape=(10, 3), units=8, head=None), "features", (8,)),
+        (
+            dict(
+                input_shape=(None, 2),
+                units=8,
+                head="regression",
+                masking=True,
+                return_sequences=True,
+            ),
+            "regression",
+            (None, 1),
+        ),
+    ],
+    "stacked_lstm": [
+        (
+            dict(input_shape=(10, 3), units=(16, 8), num_classes=2, dropout=0.1),
+            "classification",
+            (2,),
+        ),
+        (
+            dict(
+                input_shape=(10, 3),
+                units=(8, 8),
+                head="regression",
+                bidirectional=True,
+                recurrent_dropout=0.1,
+            ),
+            "regression",
+            (1,),
+        ),
+        (
+            dict(input_shape=(10, 3), units=(8, 8), num_classes=3, return_sequences=True),
+            "classification",
+            (10, 3),
+        ),
+        (
+            dict(
+                input_shape=(None, 3),
+                units=(8, 8),
+                num_classes=2,
+                masking=True,
+                bidirectional=True,
+                mask_value=-1.0,
+            ),
+            "classification",
+            (2,),
+        ),
+    ],
+}

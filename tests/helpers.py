@@ -1,0 +1,102 @@
+"""Shared checks: one call tests a builder completely.
+
+`check_builder(builder_name, kwargs, task, tmp_path)` builds the model, checks
+its output shape, trains it a few steps on a learnable toy task and asserts the
+loss went down, predicts, round-trips `get_config`/`from_config`, saves to
+`.keras` and reloads (with `safe_mode=True`) with equal outputs.
+"""
+
+import keras
+import numpy as np
+
+import zoo
+
+SAMPLES = 64
+
+
+def toy_task(kind, input_shape, output_shape, seed=0):
+    """A small learnable dataset whose targets depend on the inputs.
+
+    Args:
+        kind: "classification", "regression" or "features".
+        input_shape: (timesteps, features); timesteps None uses 12.
+        output_shape: the model's output shape without the batch axis.
+    """
+    rng = np.random.default_rng(seed)
+    timesteps = input_shape[0] or 12
+    x = rng.normal(size=(SAMPLES, timesteps, input_shape[1])).astype("float32")
+    per_step = len(output_shape) == 2
+    signal = np.cumsum(x[..., 0], axis=1) / np.sqrt(np.arange(1, timesteps + 1))
+    signal = signal if per_step else signal[:, -1]
+    if kind == "classification":
+        num_classes = output_shape[-1]
+        edges = np.quantile(signal, np.linspace(0, 1, num_classes + 1)[1:-1])
+        y = np.digitize(signal, edges).astype("int32")
+    elif kind == "regression":
+        y = np.repeat(signal[..., None], output_shape[-1], axis=-1).astype("float32")
+    else:  # features: pull the representation towards a fixed target
+        y = np.full((SAMPLES,) + tuple(output_shape), 0.1, dtype="float32")
+    return x, y
+
+
+def _loss(kind):
+    return "sparse_categorical_crossentropy" if kind == "classification" else "mse"
+
+
+def assert_same_outputs(a, b, atol=1e-6):
+    a, b = keras.tree.flatten(a), keras.tree.flatten(b)
+    assert len(a) == len(b)
+    for left, right in zip(a, b, strict=True):
+        np.testing.assert_allclose(np.asarray(left), np.asarray(right), atol=atol, rtol=0)
+
+
+def check_builder(builder_name, kwargs, kind, expected_output_shape, tmp_path):
+    model = zoo.get_model(builder_name, **kwargs)
+    assert isinstance(model, keras.Model)
+    assert model.output_shape == (None,) + tuple(expected_output_shape)
+    lstm_layers = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.LSTM)]
+    assert lstm_layers and all(isinstance(la, zoo.layers.LSTM) for la in lstm_layers)
+
+    # Training lowers the loss on a learnable task.
+    x, y = toy_task(kind, kwargs["input_shape"], expected_output_shape)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss=_loss(kind))
+    before = model.evaluate(x, y, verbose=0, batch_size=SAMPLES)
+    history = model.fit(x, y, epochs=8, batch_size=16, verbose=0)
+    after = model.evaluate(x, y, verbose=0, batch_size=SAMPLES)
+    assert np.isfinite(history.history["loss"]).all()
+    assert after < before * 0.95, (before, after)
+
+    # Predict: right shape, finite, probabilities where the head says so.
+    predictions = model.predict(x, verbose=0, batch_size=32)
+    timesteps = x.shape[1]
+    assert predictions.shape == (SAMPLES,) + tuple(
+        timesteps if d is None else d for d in expected_output_shape
+    )
+    assert np.isfinite(predictions).all()
+    if kwargs.get("head", "classification") == "classification" and kind == "classification":
+        np.testing.assert_allclose(predictions.sum(-1), 1.0, atol=1e-5)
+
+    # get_config / from_config round trip gives the same architecture.
+    clone = keras.Model.from_config(model.get_config())
+    assert clone.get_config() == model.get_config()
+    clone.set_weights(model.get_weights())
+    assert_same_outputs(clone.predict(x, verbose=0), predictions)
+
+    # .keras save and reload (safe_mode=True) gives the same outputs.
+    path = tmp_path / f"{builder_name}.keras"
+    model.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    assert_same_outputs(reloaded.predict(x, verbose=0, batch_size=32), predictions)
+    assert [w.shape for w in reloaded.weights] == [w.shape for w in model.weights]
+    return model
+
+
+def _all_layers(model):
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Bidirectional):
+            yield layer.forward_layer
+            yield layer.backward_layer
+        elif isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+        else:
+            yield layer

@@ -1,0 +1,67 @@
+"""Saves and loads models across backends; run by test_cross_backend.py.
+
+    KERAS_BACKEND=jax python -m tests.portability save DIR
+    KERAS_BACKEND=torch python -m tests.portability load DIR
+
+`save` builds every case of every registered builder (first case per builder,
+plus the variable-length masked one), trains it one step so that no weight is
+at its initial value, and writes `<backend>-<case>.keras` with its inputs and
+predictions. `load` reloads every saved file from every backend and writes the
+largest absolute difference of its predictions to `loaded-<backend>.json`.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+try:  # torch loads before TensorFlow where both share a process
+    import torch  # noqa: F401
+except ImportError:
+    pass
+
+import keras
+import numpy as np
+
+import zoo
+from tests.cases import CASES
+from tests.helpers import toy_task
+
+
+def portable_cases():
+    for name in zoo.list_models():
+        for index, (kwargs, kind, output_shape) in enumerate(CASES[name]):
+            yield f"{name}-{index}", name, kwargs, kind, output_shape
+
+
+def save(directory):
+    backend = keras.backend.backend()
+    for case_id, name, kwargs, kind, output_shape in portable_cases():
+        keras.utils.set_random_seed(0)
+        model = zoo.get_model(name, **kwargs)
+        x, y = toy_task(kind, kwargs["input_shape"], output_shape)
+        loss = "sparse_categorical_crossentropy" if kind == "classification" else "mse"
+        model.compile(optimizer="adam", loss=loss)
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+        x = x[:8]
+        if kwargs.get("masking"):  # right-pad two of the sequences
+            x[0, 5:] = kwargs.get("mask_value", 0.0)
+            x[1, 9:] = kwargs.get("mask_value", 0.0)
+        stem = directory / f"{backend}-{case_id}"
+        model.save(stem.with_suffix(".keras"))
+        np.savez(stem.with_suffix(".npz"), x=x, y=model.predict(x, verbose=0))
+
+
+def load(directory):
+    backend = keras.backend.backend()
+    differences = {}
+    for path in sorted(directory.glob("*.keras")):
+        data = np.load(path.with_suffix(".npz"))
+        model = keras.saving.load_model(path, safe_mode=True)
+        got = model.predict(data["x"], verbose=0)
+        differences[path.stem] = float(np.max(np.abs(got - data["y"])))
+    (directory / f"loaded-{backend}.json").write_text(json.dumps(differences, indent=1))
+
+
+if __name__ == "__main__":
+    command, directory = sys.argv[1], Path(sys.argv[2])
+    {"save": save, "load": load}[command](directory)

@@ -1,0 +1,5 @@
+"""Layers of lstm-zoo, each registered for serialization under the package "zoo"."""
+
+from zoo.layers.lstm import LSTM
+
+__all__ = ["LSTM"]

@@ -1,0 +1,59 @@
+"""`zoo.layers.LSTM`: a drop-in for `keras.layers.LSTM` with per-backend fast paths."""
+
+import keras
+from keras import tree
+
+from zoo import backends
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class LSTM(keras.layers.LSTM):
+    """Long Short-Term Memory layer (Hochreiter and Schmidhuber, 1997).
+
+    Takes the same arguments, holds the same weights (`kernel`,
+    `recurrent_kernel`, `bias`, gates ordered input, forget, candidate, output)
+    and computes the same numbers as `keras.layers.LSTM`, so weights move
+    freely between the two. Where the backend has a fused LSTM kernel that can
+    serve the call, `zoo.backends.lstm` runs it; where it cannot (recurrent
+    dropout, custom activations, ...) it raises `NotImplementedError` and the
+    layer falls back to Keras's own path, exactly as Keras does for cuDNN.
+
+    Example:
+
+    >>> layer = zoo.layers.LSTM(32, return_sequences=True)
+    >>> layer(np.zeros((4, 10, 8), "float32")).shape
+    (4, 10, 32)
+    """
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        if self.use_cudnn in ("auto", True) and not self.recurrent_dropout:
+            step_mask = mask[0] if tree.is_nested(mask) else mask
+            try:
+                return backends.lstm(
+                    self._dropped_inputs(sequences, training),
+                    initial_state[0],
+                    initial_state[1],
+                    step_mask,
+                    kernel=self.cell.kernel,
+                    recurrent_kernel=self.cell.recurrent_kernel,
+                    bias=self.cell.bias,
+                    activation=self.cell.activation,
+                    recurrent_activation=self.cell.recurrent_activation,
+                    return_sequences=self.return_sequences,
+                    go_backwards=self.go_backwards,
+                    unroll=self.unroll,
+                )
+            except NotImplementedError:
+                pass
+        return super().inner_loop(sequences, initial_state, mask, training=training)
+
+    def _dropped_inputs(self, sequences, training):
+        # The same input dropout Keras applies before its fused path: one mask
+        # per sequence, shared by every time step.
+        if not (training and self.dropout):
+            return sequences
+        dp_mask = self.cell.get_dropout_mask(sequences[:, 0, :])
+        dp_mask = keras.ops.broadcast_to(
+            keras.ops.expand_dims(dp_mask, axis=1), keras.ops.shape(sequences)
+        )
+        return sequences * dp_mask
