@@ -1,0 +1,159 @@
+"""Reader for the UCR/UEA `.ts` format used by aeon and sktime.
+
+Header lines start with `@` (`@problemName`, `@univariate`, `@dimensions`,
+`@equalLength`, `@seriesLength`, `@classLabel true a b c`, `@targetLabel true`,
+`@missing`, `@timeStamps`), then `@data`. Each data line holds one case: the
+dimensions separated by `:`, values within a dimension by `,`, and the class
+label (or regression target) last. `?` (or `NaN`) is a missing value. `#` starts
+a comment line.
+"""
+
+import math
+
+import numpy as np
+
+_BOOLEAN_TAGS = ("@targetlabel", "@equallength", "@univariate", "@timestamps", "@missing")
+
+
+def _fail(path, line_number, message):
+    raise ValueError(f"{path}, line {line_number}: {message}")
+
+
+def _parse_bool(path, line_number, tag, token):
+    if token.lower() not in ("true", "false"):
+        _fail(path, line_number, f"{tag} must be true or false, got {token!r}")
+    return token.lower() == "true"
+
+
+def _parse_value(path, line_number, token):
+    token = token.strip()
+    if token in ("?", "") or token.lower() == "nan":
+        return math.nan
+    try:
+        return float(token)
+    except ValueError:
+        _fail(path, line_number, f"non-numeric value {token!r}")
+
+
+def read_ts(path):
+    """Reads a `.ts` file.
+
+    Returns:
+        A dict with `series` (a list, one entry per case, of float arrays of
+        shape (timesteps, dimensions) with NaN for missing values), `labels`
+        (a list of str, or None where the file has no label), `class_labels`
+        (the declared labels, or None), `target` (True for `@targetLabel`),
+        `equal_length` (bool or None) and `dimensions`.
+    """
+    header = {}
+    series, labels = [], []
+    in_data = False
+    dimensions = None
+    with open(path, encoding="utf-8") as handle:
+        for line_number, raw in enumerate(handle, start=1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not in_data:
+                if not line.startswith("@"):
+                    _fail(path, line_number, f"expected a header line (@...), got {line[:40]!r}")
+                tag, _, rest = line.partition(" ")
+                tag = tag.lower()
+                tokens = rest.split()
+                if tag == "@data":
+                    in_data = True
+                    _check_header(path, line_number, header)
+                elif tag == "@classlabel":
+                    if not tokens:
+                        _fail(path, line_number, "@classLabel needs true or false")
+                    has = _parse_bool(path, line_number, "@classLabel", tokens[0])
+                    if has and len(tokens) < 2:
+                        _fail(path, line_number, "@classLabel true must list the class labels")
+                    header["class_labels"] = tokens[1:] if has else None
+                elif tag in _BOOLEAN_TAGS:
+                    if not tokens:
+                        _fail(path, line_number, f"{tag} needs true or false")
+                    header[tag] = _parse_bool(path, line_number, tag, tokens[0])
+                elif tag in ("@dimensions", "@serieslength"):
+                    try:
+                        header[tag] = int(tokens[0])
+                    except (IndexError, ValueError):
+                        _fail(path, line_number, f"{tag} needs an integer")
+                continue
+            case, case_labels = _parse_case(path, line_number, line, header)
+            if header.get("@equallength") and series and len(case) != len(series[0]):
+                _fail(
+                    path,
+                    line_number,
+                    f"ragged row: length {len(case)}, but earlier cases have "
+                    f"{len(series[0])} in a file that says @equalLength true",
+                )
+            if dimensions is None:
+                dimensions = case.shape[1]
+            elif case.shape[1] != dimensions:
+                _fail(
+                    path,
+                    line_number,
+                    f"{case.shape[1]} dimensions, but earlier cases have {dimensions}",
+                )
+            series.append(case)
+            labels.append(case_labels)
+    if not series:
+        raise ValueError(f"{path}: no data (an empty file, or no case after @data)")
+    has_label = header.get("class_labels") is not None or header.get("@targetlabel", False)
+    return {
+        "series": series,
+        "labels": labels if has_label else None,
+        "class_labels": header.get("class_labels"),
+        "target": header.get("@targetlabel", False),
+        "equal_length": header.get("@equallength"),
+        "dimensions": dimensions,
+    }
+
+
+def _check_header(path, line_number, header):
+    if header.get("@timestamps"):
+        _fail(path, line_number, "@timeStamps true is not supported; give values only")
+
+
+def _parse_case(path, line_number, line, header):
+    has_label = header.get("class_labels") is not None or header.get("@targetlabel", False)
+    fields = line.split(":")
+    label = None
+    if has_label:
+        if len(fields) < 2:
+            _fail(path, line_number, "expected the values then ':' and the label")
+        label = fields[-1].strip()
+        fields = fields[:-1]
+        declared = header.get("class_labels")
+        if declared is not None and label not in declared:
+            _fail(path, line_number, f"label {label!r} is not declared in @classLabel {declared}")
+        if header.get("@targetlabel"):
+            _parse_value(path, line_number, label)  # a target must be numeric
+    if header.get("@dimensions") is not None and len(fields) != header["@dimensions"]:
+        _fail(
+            path,
+            line_number,
+            f"{len(fields)} dimensions, but @dimensions says {header['@dimensions']}",
+        )
+    if header.get("@univariate") and len(fields) != 1:
+        _fail(path, line_number, f"{len(fields)} dimensions in a file that says @univariate true")
+    values = [
+        [_parse_value(path, line_number, token) for token in field.split(",")] for field in fields
+    ]
+    lengths = {len(v) for v in values}
+    if header.get("@equallength"):
+        expected = header.get("@serieslength")
+        if len(lengths) > 1 or (expected is not None and lengths != {expected}):
+            want = expected if expected is not None else "the same length"
+            _fail(
+                path,
+                line_number,
+                f"ragged row: dimension lengths {sorted(lengths)} in a file that says "
+                f"@equalLength true (expected {want})",
+            )
+    longest = max(lengths)
+    case = np.full((longest, len(values)), np.nan)
+    for d, v in enumerate(values):
+        case[: len(v), d] = v
+    return case, label
