@@ -1,0 +1,396 @@
+"""What every recipe shares: flags, bad-input handling, training, and artifacts.
+
+Training (`train`) is Keras's own machinery: `BackupAndRestore` for resuming,
+`EarlyStopping` and `ModelCheckpoint` for the best weights, `ReduceLROnPlateau`
+as the schedule, `CSVLogger` for the history. Every artifact is written to a
+temporary name in the output folder and renamed into place, so a file is whole
+or absent.
+"""
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+import zoo
+
+STATE_DIR = ".train"  # inside --out: backup, best weights and history while training
+
+
+class BadInput(ValueError):
+    """Input a user can fix: printed as one line, exit status 2."""
+
+
+# === Flags ===
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line and exit 2, like every other bad input
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def parser(description, task, default_model, default_epochs=200, default_patience=20):
+    """The flags every recipe takes; the recipe adds its own data flags."""
+    p = _Parser(
+        prog=f"python -m recipes.{task}",
+        description=description,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    models = zoo.list_models(task=task_head(task))
+    p.add_argument(
+        "--model", default=default_model, choices=models, help="registered builder to train"
+    )
+    p.add_argument(
+        "--units",
+        type=_int_tuple,
+        default=(64, 64),
+        help="LSTM widths, comma-separated (one number for --model lstm)",
+    )
+    p.add_argument("--bidirectional", action="store_true", help="bidirectional LSTMs")
+    p.add_argument("--dropout", type=float, default=0.0, help="dropout after each LSTM")
+    p.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=default_epochs,
+        help="most epochs (early stopping usually ends sooner)",
+    )
+    p.add_argument("--batch-size", type=_positive_int, default=32)
+    p.add_argument(
+        "--learning-rate",
+        type=_positive_float,
+        default=3e-3,
+        help="Adam's initial rate, halved when validation loss stalls",
+    )
+    p.add_argument(
+        "--patience",
+        type=_positive_int,
+        default=default_patience,
+        help="epochs without validation improvement before stopping",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=Path("runs") / task, help="output folder")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the interrupted run in --out from its last finished epoch",
+    )
+    return p
+
+
+def task_head(task):
+    return {"classify": "classification", "regress": "regression"}.get(task, task)
+
+
+def _int_tuple(text):
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers like 64,64, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return values
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def fraction(text):
+    """An argparse type for a fraction strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}")
+    return value
+
+
+def builder_units(args):
+    """`--units` as the chosen builder takes it."""
+    if args.model == "lstm":
+        if len(args.units) != 1:
+            raise BadInput(f"--model lstm takes one width, got --units {args.units}")
+        return args.units[0]
+    return args.units
+
+
+# === Running ===
+
+
+def run(main):
+    """Runs `main()`; bad input becomes one line on stderr and exit status 2."""
+    try:
+        main()
+    except (BadInput, ValueError, OSError) as error:
+        # Loaders and builders raise ValueError naming the file, line or argument.
+        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def seed_everything(seed):
+    keras.utils.set_random_seed(seed)
+
+
+# === Training ===
+
+
+def train(model, x, y, validation_data, args, monitor="val_loss"):
+    """Fits `model`, resumable, and leaves it holding its best validation weights.
+
+    Returns:
+        `(history, train_seconds)`: history as a dict of per-epoch lists over
+        the whole run (across resumes), and the seconds spent in epochs.
+    """
+    state = args.out / STATE_DIR
+    done = state / "done.json"
+    if args.resume:
+        if not state.is_dir():
+            raise BadInput(f"--resume: no interrupted run in {args.out}")
+    elif state.exists():
+        shutil.rmtree(state)
+    state.mkdir(parents=True, exist_ok=True)
+    log_path = state / "history.csv"
+    best_path = state / "best.weights.h5"
+    previous = _history_up_to_backup(log_path, state / "backup")
+
+    if not done.exists():
+        early = keras.callbacks.EarlyStopping(monitor=monitor, patience=args.patience)
+        best = keras.callbacks.ModelCheckpoint(
+            best_path, monitor=monitor, save_best_only=True, save_weights_only=True
+        )
+        schedule = keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor,
+            factor=0.5,
+            patience=max(2, args.patience // 4),
+            min_lr=args.learning_rate / 64,
+        )
+        # Order matters: the callbacks that add to the logs come before the
+        # CSVLogger, and the backup comes last, so a backed-up epoch is logged.
+        callbacks = [
+            early,
+            best,
+            schedule,
+            _RestoreMonitorState(previous, monitor, early, best, schedule),
+            _EpochSeconds(),
+            keras.callbacks.CSVLogger(log_path, append=True),
+            keras.callbacks.BackupAndRestore(
+                state / "backup", double_checkpoint=True, delete_checkpoint=False
+            ),
+        ]
+        model.fit(
+            x,
+            y,
+            validation_data=validation_data,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            callbacks=callbacks,
+            verbose=1 if sys.stdout.isatty() else 2,
+        )
+        history = read_history(log_path)
+        write_json(done, {"epochs_run": len(history.get("epoch", []))})
+    if best_path.exists():
+        model.load_weights(best_path)
+    history = read_history(log_path)
+    return history, float(np.sum(history.get("epoch_seconds", [0.0])))
+
+
+def finish(args):
+    """Drops the training state once every artifact is written."""
+    shutil.rmtree(args.out / STATE_DIR, ignore_errors=True)
+
+
+class _EpochSeconds(keras.callbacks.Callback):
+    """Adds `epoch_seconds` to the logs, so the training time survives a resume."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["epoch_seconds"] = time.perf_counter() - self._start
+
+
+class _RestoreMonitorState(keras.callbacks.Callback):
+    """After a resume, gives early stopping, the best-weights checkpoint and the
+    schedule the best value and waiting time they had before the interruption;
+    Keras resets them at the start of every `fit`."""
+
+    def __init__(self, previous, monitor, early, best, schedule):
+        super().__init__()
+        self.previous, self.monitor = previous, monitor
+        self.early, self.best, self.schedule = early, best, schedule
+
+    def on_train_begin(self, logs=None):
+        values = self.previous.get(self.monitor)
+        if not values:
+            return
+        best_index = int(np.argmin(values))
+        best_value = float(values[best_index])
+        waited = len(values) - 1 - best_index
+        self.early.best, self.early.wait = best_value, waited
+        self.best.best = best_value
+        self.schedule.best = best_value
+        self.schedule.wait = waited % max(self.schedule.patience, 1)
+
+
+def _history_up_to_backup(log_path, backup_dir):
+    """The logged history, without epochs logged after the last backup.
+
+    An interruption between logging an epoch and backing it up would otherwise
+    log that epoch twice, since the resumed run repeats it.
+    """
+    history = read_history(log_path)
+    metadata = Path(backup_dir) / "training_metadata.json"
+    if not history:
+        return history
+    backed_up = json.loads(metadata.read_text())["epoch"] if metadata.exists() else 0
+    if len(history["epoch"]) > backed_up:
+        history = {key: values[:backed_up] for key, values in history.items()}
+        write_history(log_path, history)
+    return history
+
+
+def read_history(path):
+    """A `CSVLogger` file as a dict of column lists (empty if absent)."""
+    if not Path(path).exists():
+        return {}
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    columns = {}
+    for row in rows:
+        for key, value in row.items():
+            number = float(value) if value not in ("", None) else np.nan
+            columns.setdefault(key, []).append(int(number) if key == "epoch" else number)
+    return columns
+
+
+# === Artifacts: written whole or not at all ===
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yields a temporary path beside `path`; renames it into place on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def write_json(path, data):
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serializable: {type(value)}")
+
+
+def write_csv(path, header, rows):
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_history(path, history):
+    keys = list(history)
+    write_csv(path, keys, zip(*(history[k] for k in keys), strict=True))
+
+
+def save_model(path, model):
+    with atomic_path(path) as tmp:
+        model.save(tmp)
+
+
+def save_figure(path, figure):
+    import matplotlib.pyplot as plt
+
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+
+
+def plot_learning_curves(path, history, metric=None):
+    """Training and validation loss (and `metric`) per epoch."""
+    figure = new_figure(ncols=2 if metric else 1, width=5.5)
+    axes = figure.axes
+    epochs = np.asarray(history.get("epoch", []), dtype=int) + 1
+    for ax, key in zip(axes, ["loss", metric] if metric else ["loss"], strict=False):
+        ax.plot(epochs, history.get(key, []), label="train")
+        ax.plot(epochs, history.get(f"val_{key}", []), label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.legend()
+        ax.grid(alpha=0.3)
+    save_figure(path, figure)
+
+
+def new_figure(nrows=1, ncols=1, width=6.0, height=4.0):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, _ = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+    return figure
+
+
+# === Report ===
+
+
+def print_table(title, rows, columns):
+    """Prints `rows` (dicts, first column `name`) as an aligned text table."""
+    header = ["model"] + list(columns)
+    lines = [[row["name"]] + [_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
+    print(f"\n{title}")
+    for line in [header, ["-" * w for w in widths]] + lines:
+        print("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)))
+
+
+def _cell(value):
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def environment(args):
+    return {"backend": keras.backend.backend(), "keras": keras.__version__, "seed": args.seed}
