@@ -38,7 +38,9 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def parser(description, task, default_model, default_epochs=200, default_patience=20):
+def parser(
+    description, task, default_model, default_epochs=200, default_patience=30, default_dropout=0.3
+):
     """The flags every recipe takes; the recipe adds its own data flags."""
     p = _Parser(
         prog=f"python -m recipes.{task}",
@@ -56,7 +58,9 @@ def parser(description, task, default_model, default_epochs=200, default_patienc
         help="LSTM widths, comma-separated (one number for --model lstm)",
     )
     p.add_argument("--bidirectional", action="store_true", help="bidirectional LSTMs")
-    p.add_argument("--dropout", type=float, default=0.0, help="dropout after each LSTM")
+    p.add_argument(
+        "--dropout", type=float, default=default_dropout, help="dropout rate after each LSTM"
+    )
     p.add_argument(
         "--epochs",
         type=_positive_int,
