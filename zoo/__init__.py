@@ -1,9 +1,9 @@
 """lstm-zoo: LSTM models written once in Keras 3, for TensorFlow, JAX and PyTorch."""
 
-from zoo import layers
+from zoo import data, layers
 from zoo._registry import get_model, list_models
 from zoo.models import lstm, stacked_lstm
 
 __version__ = "0.1.0"
 
-__all__ = ["get_model", "layers", "list_models", "lstm", "stacked_lstm"]
+__all__ = ["data", "get_model", "layers", "list_models", "lstm", "stacked_lstm"]
