@@ -66,6 +66,8 @@ def test_trains_beats_majority_and_writes_every_artifact(wave_file, tmp_path, ca
             "15",
             "--batch-size",
             "16",
+            "--dropout",
+            "0",
         ],
         capsys,
     )
