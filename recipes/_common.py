@@ -39,7 +39,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser(
-    description, task, default_model, default_epochs=200, default_patience=30, default_dropout=0.3
+    description,
+    task,
+    default_model,
+    default_epochs=200,
+    default_patience=30,
+    default_dropout=0.3,
+    default_batch_size=32,
 ):
     """The flags every recipe takes; the recipe adds its own data flags."""
     p = _Parser(
@@ -53,7 +59,7 @@ def parser(
     )
     p.add_argument(
         "--units",
-        type=_int_tuple,
+        type=int_tuple,
         default=(64, 64),
         help="LSTM widths, comma-separated (one number for --model lstm)",
     )
@@ -63,11 +69,11 @@ def parser(
     )
     p.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=positive_int,
         default=default_epochs,
         help="most epochs (early stopping usually ends sooner)",
     )
-    p.add_argument("--batch-size", type=_positive_int, default=32)
+    p.add_argument("--batch-size", type=positive_int, default=default_batch_size)
     p.add_argument(
         "--learning-rate",
         type=_positive_float,
@@ -76,7 +82,7 @@ def parser(
     )
     p.add_argument(
         "--patience",
-        type=_positive_int,
+        type=positive_int,
         default=default_patience,
         help="epochs without validation improvement before stopping",
     )
@@ -94,7 +100,7 @@ def task_head(task):
     return {"classify": "classification", "regress": "regression"}.get(task, task)
 
 
-def _int_tuple(text):
+def int_tuple(text):
     try:
         values = tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:
@@ -104,7 +110,7 @@ def _int_tuple(text):
     return values
 
 
-def _positive_int(text):
+def positive_int(text):
     try:
         value = int(text)
     except ValueError:

@@ -81,15 +81,6 @@ def _stratify(y):
     return y if counts.min() >= 2 else None
 
 
-def _same_length(*arrays):
-    """Right-pads with NaN (padding) so every array has the longest length."""
-    longest = max(a.shape[1] for a in arrays)
-    return [
-        np.pad(a, ((0, 0), (0, longest - a.shape[1]), (0, 0)), constant_values=np.nan)
-        for a in arrays
-    ]
-
-
 def baselines(x_train, y_train, x_test, y_test):
     flat_train = data.flatten_for_baseline(x_train)
     flat_test = data.flatten_for_baseline(x_test)
@@ -118,7 +109,7 @@ def main(argv=None):
 
     # === Load and prepare ===
     x_train, y_train, x_test, y_test, dataset = load_data(args)
-    x_train, x_test = _same_length(x_train, x_test)
+    x_train, x_test = data.same_length(x_train, x_test)
     x_train, padded_train = data.prepare(x_train, normalize=args.normalize)
     x_test, padded_test = data.prepare(x_test, normalize=args.normalize)
     padded = padded_train or padded_test

@@ -1,10 +1,37 @@
 """Data: loaders for `.npz`, `.csv` and UCR/UEA `.ts` files, preparation, bundled sets."""
 
 from zoo.data._files import check_compatible, load, load_csv, load_npz, load_ts
-from zoo.data._prepare import MASK_VALUE, flatten_for_baseline, lengths, prepare
-from zoo.data.bundled import load_digits
+from zoo.data._prepare import MASK_VALUE, flatten_for_baseline, lengths, prepare, same_length
+from zoo.data._series import (
+    FILLS,
+    PREDICT,
+    SCALERS,
+    Forecasting,
+    SeriesTable,
+    chronological_split,
+    forecasting_data,
+    make_scaler,
+    read_series_csv,
+    relative,
+    windows,
+)
+from zoo.data.bundled import load_digits, load_sunspots, sunspots_path
 
 __all__ = [
+    "FILLS",
+    "PREDICT",
+    "SCALERS",
+    "same_length",
+    "Forecasting",
+    "SeriesTable",
+    "chronological_split",
+    "forecasting_data",
+    "make_scaler",
+    "read_series_csv",
+    "relative",
+    "windows",
+    "load_sunspots",
+    "sunspots_path",
     "MASK_VALUE",
     "check_compatible",
     "flatten_for_baseline",

@@ -71,3 +71,12 @@ def flatten_for_baseline(x):
     """2-D features for scikit-learn baselines: padding becomes 0, steps flattened."""
     x = np.where(x == MASK_VALUE, 0.0, x)
     return x.reshape(len(x), -1)
+
+
+def same_length(*arrays):
+    """Right-pads (samples, timesteps, features) arrays with NaN to the longest length."""
+    longest = max(a.shape[1] for a in arrays)
+    return [
+        np.pad(a, ((0, 0), (0, longest - a.shape[1]), (0, 0)), constant_values=np.nan)
+        for a in arrays
+    ]

@@ -1,6 +1,10 @@
 """Real datasets that ship with the package or its dependencies; nothing downloads."""
 
+from pathlib import Path
+
 import numpy as np
+
+from zoo.data._series import read_series_csv
 
 
 def load_digits():
@@ -19,3 +23,19 @@ def load_digits():
     digits = _sklearn_digits()
     x = (digits.images / 16.0).astype("float32")
     return x, digits.target.astype(np.int64)
+
+
+FILES = Path(__file__).resolve().parent / "files"
+
+
+def sunspots_path():
+    """The bundled yearly sunspot numbers, 1700-2008 (public domain; see files/README.md)."""
+    return FILES / "sunspots.csv"
+
+
+def load_sunspots():
+    """Yearly mean sunspot numbers 1700-2008 as a `SeriesTable`.
+
+    Column `SUNACTIVITY` (309 values, an ~11-year cycle), dates from `YEAR`.
+    """
+    return read_series_csv(sunspots_path(), date_column="YEAR")

@@ -1,0 +1,345 @@
+"""Forecasting data: tables of series, chronological splits, windows and scaling.
+
+The rules that keep a forecast honest live here, not in a recipe:
+- the split is by time: training rows, then validation rows, then test rows;
+- a window belongs to the part that holds every one of its target rows, and
+  windows whose targets straddle a boundary are dropped; its input rows are the
+  `window` rows just before (for validation and test windows they may reach back
+  into earlier parts: that past is known when the forecast is made);
+- scalers are fit on training rows only, so nothing about the future leaks in.
+"""
+
+import csv
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+FILLS = ("forward", "interpolate")
+SCALERS = ("standard", "minmax", None)
+
+
+# === Reading a table of series ===
+
+
+@dataclass
+class SeriesTable:
+    """Columns of a CSV file: `values[name]` float64 arrays, `dates` or None."""
+
+    path: str
+    names: list
+    values: dict
+    dates: np.ndarray | None = None
+
+    def columns(self, names, argument):
+        """The named columns stacked as (rows, len(names)); unknown names raise."""
+        missing = [n for n in names if n not in self.values]
+        if missing:
+            raise ValueError(
+                f"{self.path}: {argument} names unknown column(s) {missing}; "
+                f"the numeric columns are {list(self.values)}"
+            )
+        return np.stack([self.values[n] for n in names], axis=1)
+
+
+def read_series_csv(path, date_column=None, fill=None):
+    """Reads a CSV with a header row, one column per series, one row per time.
+
+    Args:
+        path: the file.
+        date_column: a column kept as text for plot axes and output files
+            (not used as a model input); by default none.
+        fill: how to fill empty, `NA` or `NaN` cells: `"forward"` (the last
+            observed value; leading gaps take the first observed value) or
+            `"interpolate"` (linear between neighbours). `None` makes a missing
+            value an error naming its column and line.
+
+    Returns:
+        A `SeriesTable` of the numeric columns. Columns holding text other than
+        missing markers are left out, except that they raise if named later.
+    """
+    if fill not in (None, *FILLS):
+        raise ValueError(f"Expected `fill` to be one of {list(FILLS)} or None. Received: {fill!r}")
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = [(n, row) for n, row in enumerate(csv.reader(handle), start=1) if any(row)]
+    if not rows:
+        raise ValueError(f"{path}: the file is empty")
+    header = [cell.strip() for cell in rows[0][1]]
+    rows = rows[1:]
+    if not rows:
+        raise ValueError(f"{path}: no data rows after the header")
+    if date_column is not None and date_column not in header:
+        raise ValueError(f"{path}: --date-column {date_column!r} is not a column of {header}")
+    for line, row in rows:
+        if len(row) != len(header):
+            raise ValueError(
+                f"{path}, line {line}: {len(row)} cells, but the header has {len(header)}"
+            )
+    lines = [line for line, _ in rows]
+    values, text_columns = {}, {}
+    for j, name in enumerate(header):
+        if name == date_column:
+            continue
+        parsed = [_number(row[j]) for _, row in rows]
+        bad = [i for i, v in enumerate(parsed) if v is _TEXT]
+        if bad:
+            text_columns[name] = (lines[bad[0]], rows[bad[0]][1][j])
+            continue
+        column = np.array([math.nan if v is None else v for v in parsed], dtype="float64")
+        values[name] = _fill(path, name, column, lines, fill)
+    dates = None
+    if date_column is not None:
+        j = header.index(date_column)
+        dates = np.array([row[j].strip() for _, row in rows])
+    table = SeriesTable(str(path), list(values), values, dates)
+    table.text_columns = text_columns
+    return table
+
+
+_TEXT = object()
+_MISSING = {"", "na", "nan", "null", "?"}
+
+
+def _number(cell):
+    cell = cell.strip()
+    if cell.lower() in _MISSING:
+        return None
+    try:
+        return float(cell)
+    except ValueError:
+        return _TEXT
+
+
+def _fill(path, name, column, lines, fill):
+    missing = np.isnan(column)
+    if not missing.any():
+        return column
+    if missing.all():
+        raise ValueError(f"{path}: column {name!r} has no values")
+    if fill is None:
+        first = int(np.argmax(missing))
+        raise ValueError(
+            f"{path}, line {lines[first]}: column {name!r} is missing a value "
+            f"({int(missing.sum())} missing in all); pass --fill forward or --fill interpolate"
+        )
+    steps = np.arange(len(column))
+    if fill == "interpolate":
+        column = column.copy()
+        column[missing] = np.interp(steps[missing], steps[~missing], column[~missing])
+        return column
+    # forward: index of the last observed value at or before each row
+    last = np.where(missing, 0, steps)
+    np.maximum.accumulate(last, out=last)
+    filled = column[last]
+    first_observed = int(np.argmax(~missing))
+    filled[:first_observed] = column[first_observed]
+    return filled
+
+
+# === Chronological split and windows ===
+
+
+def chronological_split(rows, test_size, val_size=0.0):
+    """Row boundaries `(train_end, val_end)`: rows [0, train_end) train,
+    [train_end, val_end) validate, [val_end, rows) test.
+
+    `test_size` and `val_size` are fractions of all rows (in (0, 1)) or row
+    counts (integers >= 1; `val_size` may be 0).
+    """
+    test = _rows("test_size", test_size, rows)
+    val = _rows("val_size", val_size, rows) if val_size else 0
+    if test + val >= rows:
+        raise ValueError(
+            f"Expected test_size + val_size to leave training rows. Received: "
+            f"test_size={test_size!r}, val_size={val_size!r} of {rows} rows"
+        )
+    return rows - test - val, rows - test
+
+
+def _rows(argument, size, rows):
+    if isinstance(size, float) and 0 < size < 1:
+        return max(1, int(round(size * rows)))
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size >= 1:
+        return int(size)
+    raise ValueError(
+        f"Expected `{argument}` to be a fraction in (0, 1) or a row count >= 1. "
+        f"Received: {argument}={size!r}"
+    )
+
+
+def windows(inputs, targets, window, horizon=1, stride=1, start=0, stop=None):
+    """Sliding windows for direct multi-step forecasting.
+
+    Window `k` starts at row `i`: its inputs are rows `i .. i+window-1` of
+    `inputs`, its targets rows `i+window .. i+window+horizon-1` of `targets`.
+    Only windows whose target rows all lie in `[start, stop)` are made, every
+    `stride`-th one counted from the first.
+
+    Returns:
+        `(x, y, first_target_row)`: float32 `x` (n, window, inputs' columns),
+        float32 `y` (n, horizon, targets' columns), and for each window the
+        row of its first target.
+    """
+    inputs, targets = _2d(inputs), _2d(targets)
+    for argument, value in (("window", window), ("horizon", horizon), ("stride", stride)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(
+                f"Expected `{argument}` to be a positive integer. Received: {argument}={value!r}"
+            )
+    if len(inputs) != len(targets):
+        raise ValueError(f"inputs have {len(inputs)} rows but targets have {len(targets)}")
+    stop = len(targets) if stop is None else stop
+    first = max(start, window)  # the first target row a window can have
+    last = stop - horizon  # the last one whose targets all fit before `stop`
+    rows = np.arange(first, last + 1, stride)
+    x = np.stack([inputs[r - window : r] for r in rows]) if len(rows) else None
+    y = np.stack([targets[r : r + horizon] for r in rows]) if len(rows) else None
+    if x is None:
+        x = np.zeros((0, window, inputs.shape[1]))
+        y = np.zeros((0, horizon, targets.shape[1]))
+    return x.astype("float32"), y.astype("float32"), rows
+
+
+def _2d(a):
+    a = np.asarray(a, dtype="float64")
+    return a[:, None] if a.ndim == 1 else a
+
+
+# === Scaling ===
+
+
+def make_scaler(kind):
+    """A scikit-learn scaler: `"standard"`, `"minmax"` or `None` (identity)."""
+    from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
+
+    if kind == "standard":
+        return StandardScaler()
+    if kind == "minmax":
+        return MinMaxScaler()
+    if kind is None or kind == "none":
+        return FunctionTransformer(check_inverse=False)
+    raise ValueError(
+        f"Expected `scaler` to be one of ['standard', 'minmax', 'none']. Received: scaler={kind!r}"
+    )
+
+
+PREDICT = ("change", "level")
+
+
+@dataclass
+class Forecasting:
+    """Scaled windows of the three chronological parts, and how to undo the scaling.
+
+    `x_*` have shape (n, window, inputs) and `y_*` (n, horizon, targets), in
+    scaled units; `rows_*` hold each window's first target row. With
+    `predict="change"`, `x_*` is each window minus its last row (see
+    `relative`) and `y_*` the change from the last observed target values
+    (`base_*`, shape (n, 1, targets)); with `"level"` both are the scaled values
+    themselves and `base_*` is 0. `input_scaler` and `target_scaler` were fit
+    on rows `[0, train_end)` only.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    rows_train: np.ndarray
+    base_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    rows_val: np.ndarray
+    base_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    rows_test: np.ndarray
+    base_test: np.ndarray
+    train_end: int
+    val_end: int
+    predict: str
+    input_scaler: object
+    target_scaler: object
+    scaled_inputs: np.ndarray
+    scaled_targets: np.ndarray
+
+    def original(self, y, part=None, base=None):
+        """Model outputs (n, horizon, targets) of `part` ("train", "val", "test")
+        back to original units; `base` replaces the part's last observed values."""
+        y = np.asarray(y, dtype="float64")
+        if base is None:
+            base = getattr(self, f"base_{part}") if part else 0.0
+        y = y + base
+        flat = self.target_scaler.inverse_transform(y.reshape(-1, y.shape[-1]))
+        return flat.reshape(y.shape)
+
+
+def relative(x):
+    """Windows (n, window, columns) minus their last row: the last row becomes 0."""
+    return x - x[:, -1:, :]
+
+
+def forecasting_data(
+    inputs,
+    targets,
+    window,
+    horizon=1,
+    stride=1,
+    test_size=0.2,
+    val_size=0.15,
+    scaler="standard",
+    predict="change",
+):
+    """Splits by time, fits scalers on training rows, and makes the windows.
+
+    Args:
+        inputs: (rows, n_inputs) values the model reads (usually the targets
+            themselves, plus any other series).
+        targets: (rows, n_targets) values to predict.
+        window, horizon, stride: see `windows`.
+        test_size, val_size: see `chronological_split`.
+        scaler: `"standard"`, `"minmax"` or `None`.
+        predict: `"change"` (default): the model reads each window relative to
+            its last row and predicts each future value minus the last observed
+            one. It sees the same numbers wherever the series has wandered, so
+            it follows a trend beyond the training range, and "no change"
+            (persistence) is its starting point. `"level"`: the scaled values
+            as they are, for series whose absolute level carries the signal.
+    """
+    if predict not in PREDICT:
+        raise ValueError(
+            f"Expected `predict` to be one of {list(PREDICT)}. Received: predict={predict!r}"
+        )
+    inputs, targets = _2d(inputs), _2d(targets)
+    train_end, val_end = chronological_split(len(targets), test_size, val_size)
+    input_scaler = make_scaler(scaler).fit(inputs[:train_end])
+    target_scaler = make_scaler(scaler).fit(targets[:train_end])
+    scaled_inputs = input_scaler.transform(inputs)
+    scaled_targets = target_scaler.transform(targets)
+    parts = {}
+    for part, (start, stop) in {
+        "train": (0, train_end),
+        "val": (train_end, val_end),
+        "test": (val_end, len(targets)),
+    }.items():
+        x, y, rows = windows(scaled_inputs, scaled_targets, window, horizon, stride, start, stop)
+        if len(x) == 0 and (part != "val" or val_end > train_end):
+            raise ValueError(
+                f"no {part} windows: the {part} part has {stop - start} rows, but a window "
+                f"needs window={window} input rows before horizon={horizon} target rows "
+                "inside it; use a shorter window or horizon, or more data"
+            )
+        base = np.zeros((len(rows), 1, targets.shape[1]))
+        if predict == "change" and len(rows):
+            base = scaled_targets[rows - 1][:, None, :]
+        if predict == "change" and len(rows):
+            x = relative(x)
+        parts[f"x_{part}"], parts[f"rows_{part}"] = x, rows
+        parts[f"y_{part}"] = (y - base).astype("float32")
+        parts[f"base_{part}"] = base
+    return Forecasting(
+        **parts,
+        train_end=train_end,
+        val_end=val_end,
+        predict=predict,
+        input_scaler=input_scaler,
+        target_scaler=target_scaler,
+        scaled_inputs=scaled_inputs.astype("float32"),
+        scaled_targets=scaled_targets,
+    )
