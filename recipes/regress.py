@@ -343,7 +343,7 @@ def series_to_number(args):
     x_train, y_train = data.load(args.train)
     if args.test:
         x_test, y_test = data.load(args.test)
-        data.check_compatible(x_train, x_test, args.train, args.test)
+        data.check_compatible(args.train, x_train, args.test, x_test)
     else:
         x_train, x_test, y_train, y_test = train_test_split(
             x_train, y_train, test_size=0.25, random_state=args.seed

@@ -61,7 +61,7 @@ def read_series_csv(path, date_column=None, fill=None):
     if fill not in (None, *FILLS):
         raise ValueError(f"Expected `fill` to be one of {list(FILLS)} or None. Received: {fill!r}")
     with open(path, newline="", encoding="utf-8") as handle:
-        rows = [(n, row) for n, row in enumerate(csv.reader(handle), start=1) if any(row)]
+        rows = [(n, row) for n, row in enumerate(csv.reader(handle), start=1) if row]
     if not rows:
         raise ValueError(f"{path}: the file is empty")
     header = [cell.strip() for cell in rows[0][1]]
