@@ -67,4 +67,47 @@ CASES = {
             (2,),
         ),
     ],
+    "lstm_autoencoder": [
+        (
+            dict(input_shape=(8, 2), latent_dim=4, encoder_units=8, decoder_units=8),
+            "autoencoding",
+            (8, 2),
+        ),
+        (
+            dict(
+                input_shape=(8, 2),
+                latent_dim=4,
+                encoder_units=(8, 8),
+                decoder_units=8,
+                future_steps=3,
+                dropout=0.1,
+            ),
+            "autoencoding",
+            {"reconstruction": (8, 2), "future": (3, 2)},
+        ),
+        (
+            dict(
+                input_shape=(8, 2),
+                latent_dim=4,
+                encoder_units=8,
+                decoder_units=(8, 8),
+                conditional=True,
+                reverse=False,
+            ),
+            "autoencoding",
+            (8, 2),
+        ),
+        (
+            dict(
+                input_shape=(8, 2),
+                latent_dim=4,
+                encoder_units=8,
+                decoder_units=8,
+                future_steps=3,
+                conditional=True,
+            ),
+            "autoencoding",
+            {"reconstruction": (8, 2), "future": (3, 2)},
+        ),
+    ],
 }

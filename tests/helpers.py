@@ -39,6 +39,21 @@ def toy_task(kind, input_shape, output_shape, seed=0):
     return x, y
 
 
+def autoencoder_task(kwargs, seed=0):
+    """Smooth random sequences; targets are the input (and the steps after it)."""
+    rng = np.random.default_rng(seed)
+    timesteps, features = kwargs["input_shape"]
+    future_steps = kwargs.get("future_steps", 0)
+    t = np.arange(timesteps + future_steps)
+    phase = rng.uniform(0, 2 * np.pi, size=(SAMPLES, 1, features))
+    whole = np.sin(0.5 * t[None, :, None] + phase).astype("float32")
+    x, future = whole[:, :timesteps], whole[:, timesteps:]
+    if not future_steps:
+        return x, x
+    inputs = {"sequence": x, "true_future": future} if kwargs.get("conditional") else x
+    return inputs, {"reconstruction": x, "future": future}
+
+
 def _loss(kind):
     return "sparse_categorical_crossentropy" if kind == "classification" else "mse"
 
@@ -53,26 +68,35 @@ def assert_same_outputs(a, b, atol=1e-6):
 def check_builder(builder_name, kwargs, kind, expected_output_shape, tmp_path):
     model = zoo.get_model(builder_name, **kwargs)
     assert isinstance(model, keras.Model)
-    assert model.output_shape == (None,) + tuple(expected_output_shape)
+    if isinstance(expected_output_shape, dict):
+        # Keras reports a dict's output shapes as a list, in sorted key order
+        expected = [(None,) + tuple(shape) for shape in _shapes(expected_output_shape)]
+    else:
+        expected = (None,) + tuple(expected_output_shape)
+    assert model.output_shape == expected
     lstm_layers = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.LSTM)]
     assert lstm_layers and all(isinstance(la, zoo.layers.LSTM) for la in lstm_layers)
 
     # Training lowers the loss on a learnable task.
-    x, y = toy_task(kind, kwargs["input_shape"], expected_output_shape)
+    if kind == "autoencoding":
+        x, y = autoencoder_task(kwargs)
+    else:
+        x, y = toy_task(kind, kwargs["input_shape"], expected_output_shape)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss=_loss(kind))
-    before = model.evaluate(x, y, verbose=0, batch_size=SAMPLES)
+    before = model.evaluate(x, y, verbose=0, batch_size=SAMPLES, return_dict=True)["loss"]
     history = model.fit(x, y, epochs=8, batch_size=16, verbose=0)
-    after = model.evaluate(x, y, verbose=0, batch_size=SAMPLES)
+    after = model.evaluate(x, y, verbose=0, batch_size=SAMPLES, return_dict=True)["loss"]
     assert np.isfinite(history.history["loss"]).all()
     assert after < before * 0.95, (before, after)
 
     # Predict: right shape, finite, probabilities where the head says so.
     predictions = model.predict(x, verbose=0, batch_size=32)
-    timesteps = x.shape[1]
-    assert predictions.shape == (SAMPLES,) + tuple(
-        timesteps if d is None else d for d in expected_output_shape
-    )
-    assert np.isfinite(predictions).all()
+    timesteps = keras.tree.flatten(x)[0].shape[1]
+    for got, shape in zip(
+        keras.tree.flatten(predictions), _shapes(expected_output_shape), strict=True
+    ):
+        assert got.shape == (SAMPLES,) + tuple(timesteps if d is None else d for d in shape)
+        assert np.isfinite(got).all()
     if kwargs.get("head", "classification") == "classification" and kind == "classification":
         np.testing.assert_allclose(predictions.sum(-1), 1.0, atol=1e-5)
 
@@ -89,6 +113,10 @@ def check_builder(builder_name, kwargs, kind, expected_output_shape, tmp_path):
     assert_same_outputs(reloaded.predict(x, verbose=0, batch_size=32), predictions)
     assert [w.shape for w in reloaded.weights] == [w.shape for w in model.weights]
     return model
+
+
+def _shapes(expected):
+    return [expected[k] for k in sorted(expected)] if isinstance(expected, dict) else [expected]
 
 
 def _all_layers(model):

@@ -24,7 +24,7 @@ import numpy as np
 
 import zoo
 from tests.cases import CASES
-from tests.helpers import toy_task
+from tests.helpers import autoencoder_task, toy_task
 
 
 def portable_cases():
@@ -38,17 +38,35 @@ def save(directory):
     for case_id, name, kwargs, kind, output_shape in portable_cases():
         keras.utils.set_random_seed(0)
         model = zoo.get_model(name, **kwargs)
-        x, y = toy_task(kind, kwargs["input_shape"], output_shape)
+        if kind == "autoencoding":
+            x, y = autoencoder_task(kwargs)
+        else:
+            x, y = toy_task(kind, kwargs["input_shape"], output_shape)
         loss = "sparse_categorical_crossentropy" if kind == "classification" else "mse"
         model.compile(optimizer="adam", loss=loss)
         model.fit(x, y, epochs=1, batch_size=32, verbose=0)
-        x = x[:8]
+        x = keras.tree.map_structure(lambda a: a[:8], x)
         if kwargs.get("masking"):  # right-pad two of the sequences
             x[0, 5:] = kwargs.get("mask_value", 0.0)
             x[1, 9:] = kwargs.get("mask_value", 0.0)
         stem = directory / f"{backend}-{case_id}"
         model.save(stem.with_suffix(".keras"))
-        np.savez(stem.with_suffix(".npz"), x=x, y=model.predict(x, verbose=0))
+        y = model.predict(x, verbose=0)
+        np.savez(stem.with_suffix(".npz"), **_pack("x", x), **_pack("y", y))
+
+
+def _pack(prefix, value):
+    """Arrays, or dicts of arrays, as flat npz entries: `x` or `x/<key>`."""
+    if isinstance(value, dict):
+        return {f"{prefix}/{key}": array for key, array in value.items()}
+    return {prefix: value}
+
+
+def _unpack(data, prefix):
+    if prefix in data.files:
+        return data[prefix]
+    keys = [name for name in data.files if name.startswith(f"{prefix}/")]
+    return {name.split("/", 1)[1]: data[name] for name in keys}
 
 
 def load(directory):
@@ -57,8 +75,12 @@ def load(directory):
     for path in sorted(directory.glob("*.keras")):
         data = np.load(path.with_suffix(".npz"))
         model = keras.saving.load_model(path, safe_mode=True)
-        got = model.predict(data["x"], verbose=0)
-        differences[path.stem] = float(np.max(np.abs(got - data["y"])))
+        got = model.predict(_unpack(data, "x"), verbose=0)
+        expected = _unpack(data, "y")
+        differences[path.stem] = max(
+            float(np.max(np.abs(np.asarray(got[k] if isinstance(got, dict) else got) - e)))
+            for k, e in (expected.items() if isinstance(expected, dict) else [(None, expected)])
+        )
     (directory / f"loaded-{backend}.json").write_text(json.dumps(differences, indent=1))
 
 

@@ -127,10 +127,8 @@ def test_missing_value_from_the_command_line(tmp_path):
     lines = stderr_lines(result.stderr)
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert "gaps.csv, line 9: column 'v' is missing a value" in lines[0]
-    filled = run_command(
-        "recipes.regress", "--data", path, "--target", "v", "--fill", "interpolate", "--epochs", "1",
-        "--window", "5", "--out", tmp_path / "f",
-    )  # fmt: skip
+    flags = ["--target", "v", "--fill", "interpolate", "--epochs", "1", "--window", "5"]
+    filled = run_command("recipes.regress", "--data", path, *flags, "--out", tmp_path / "f")
     assert filled.returncode == 0, filled.stderr
     assert json.loads((tmp_path / "f" / "metrics.json").read_text())["epochs_run"] == 1
 

@@ -1,5 +1,6 @@
 """Model builders, one file per family. Importing a file registers its builders."""
 
+from zoo.models.autoencoder import lstm_autoencoder
 from zoo.models.lstm import lstm, stacked_lstm
 
-__all__ = ["lstm", "stacked_lstm"]
+__all__ = ["lstm", "lstm_autoencoder", "stacked_lstm"]
