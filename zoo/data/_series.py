@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zoo import _checks
+
 FILLS = ("forward", "interpolate")
 SCALERS = ("standard", "minmax", None)
 
@@ -56,7 +58,7 @@ def read_series_csv(path, date_column=None, fill=None):
 
     Returns:
         A `SeriesTable` of the numeric columns. Columns holding text other than
-        missing markers are left out, except that they raise if named later.
+        missing markers are left out; naming one later raises (`columns`).
     """
     if fill not in (None, *FILLS):
         raise ValueError(f"Expected `fill` to be one of {list(FILLS)} or None. Received: {fill!r}")
@@ -76,14 +78,12 @@ def read_series_csv(path, date_column=None, fill=None):
                 f"{path}, line {line}: {len(row)} cells, but the header has {len(header)}"
             )
     lines = [line for line, _ in rows]
-    values, text_columns = {}, {}
+    values = {}
     for j, name in enumerate(header):
         if name == date_column:
             continue
         parsed = [_number(row[j]) for _, row in rows]
-        bad = [i for i, v in enumerate(parsed) if v is _TEXT]
-        if bad:
-            text_columns[name] = (lines[bad[0]], rows[bad[0]][1][j])
+        if any(v is _TEXT for v in parsed):
             continue
         column = np.array([math.nan if v is None else v for v in parsed], dtype="float64")
         values[name] = _fill(path, name, column, lines, fill)
@@ -91,9 +91,7 @@ def read_series_csv(path, date_column=None, fill=None):
     if date_column is not None:
         j = header.index(date_column)
         dates = np.array([row[j].strip() for _, row in rows])
-    table = SeriesTable(str(path), list(values), values, dates)
-    table.text_columns = text_columns
-    return table
+    return SeriesTable(str(path), list(values), values, dates)
 
 
 _TEXT = object()
@@ -182,22 +180,18 @@ def windows(inputs, targets, window, horizon=1, stride=1, start=0, stop=None):
     """
     inputs, targets = _2d(inputs), _2d(targets)
     for argument, value in (("window", window), ("horizon", horizon), ("stride", stride)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(
-                f"Expected `{argument}` to be a positive integer. Received: {argument}={value!r}"
-            )
+        _checks.check_positive_int(argument, value)
     if len(inputs) != len(targets):
         raise ValueError(f"inputs have {len(inputs)} rows but targets have {len(targets)}")
     stop = len(targets) if stop is None else stop
     first = max(start, window)  # the first target row a window can have
     last = stop - horizon  # the last one whose targets all fit before `stop`
     rows = np.arange(first, last + 1, stride)
-    x = np.stack([inputs[r - window : r] for r in rows]) if len(rows) else None
-    y = np.stack([targets[r : r + horizon] for r in rows]) if len(rows) else None
-    if x is None:
-        x = np.zeros((0, window, inputs.shape[1]))
-        y = np.zeros((0, horizon, targets.shape[1]))
-    return x.astype("float32"), y.astype("float32"), rows
+    x = np.zeros((len(rows), window, inputs.shape[1]), dtype="float32")
+    y = np.zeros((len(rows), horizon, targets.shape[1]), dtype="float32")
+    for k, r in enumerate(rows):
+        x[k], y[k] = inputs[r - window : r], targets[r : r + horizon]
+    return x, y, rows
 
 
 def _2d(a):
