@@ -100,45 +100,32 @@ def task_head(task):
     return {"classify": "classification", "regress": "regression"}.get(task, task)
 
 
-def int_tuple(text):
-    try:
-        values = tuple(int(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers like 64,64, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
-    return values
+def argument_type(convert, accept, expected, unparsable=None):
+    """An argparse type: `convert(text)`, then `accept(value)`, else the error
+    "expected <expected>, got <text>" (`unparsable` when `convert` fails)."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            message = f"expected {unparsable or expected}, got {text!r}"
+            raise argparse.ArgumentTypeError(message) from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def fraction(text):
-    """An argparse type for a fraction strictly between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}")
-    return value
+int_tuple = argument_type(
+    lambda text: tuple(int(v) for v in text.split(",") if v.strip()),
+    lambda values: bool(values) and min(values) >= 1,
+    "positive integers",
+    unparsable="integers like 64,64",
+)
+positive_int = argument_type(int, lambda value: value >= 1, "a positive integer")
+_positive_float = argument_type(float, lambda value: value > 0, "a positive number")
+fraction = argument_type(float, lambda value: 0 < value < 1, "a number in (0, 1)")
 
 
 def builder_units(args):
@@ -162,6 +149,27 @@ def run(main):
         message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         print(f"error: {message}", file=sys.stderr)
         sys.exit(2)
+
+
+def compiled_model(args, input_shape, *, loss, metrics, masking=False, **head):
+    """The `--model` builder with the shared flags and `head` options, compiled
+    with Adam at `--learning-rate` (gradients clipped to norm 1)."""
+    model = zoo.get_model(
+        args.model,
+        input_shape=input_shape,
+        units=builder_units(args),
+        bidirectional=args.bidirectional,
+        dropout=args.dropout,
+        masking=masking,
+        mask_value=zoo.data.MASK_VALUE,
+        **head,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(args.learning_rate, clipnorm=1.0),
+        loss=loss,
+        metrics=metrics,
+    )
+    return model
 
 
 def seed_everything(seed):

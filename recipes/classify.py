@@ -21,7 +21,6 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelEncoder, StandardScaler
 
-import zoo
 from recipes import _common as common
 from zoo import data
 
@@ -130,20 +129,13 @@ def main(argv=None):
 
     # === Build ===
     timesteps = None if padded else x_train.shape[1]
-    model = zoo.get_model(
-        args.model,
-        input_shape=(timesteps, x_train.shape[2]),
-        units=common.builder_units(args),
-        num_classes=len(encoder.classes_),
-        bidirectional=args.bidirectional,
-        dropout=args.dropout,
-        masking=padded,
-        mask_value=data.MASK_VALUE,
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(args.learning_rate, clipnorm=1.0),
+    model = common.compiled_model(
+        args,
+        (timesteps, x_train.shape[2]),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        masking=padded,
+        num_classes=len(encoder.classes_),
     )
 
     # === Train ===

@@ -23,7 +23,6 @@ from sklearn.linear_model import Ridge
 from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 from sklearn.model_selection import train_test_split
 
-import zoo
 from recipes import _common as common
 from zoo import data
 
@@ -87,25 +86,21 @@ def parse_args(argv=None):
     return args
 
 
-def _names(text):
-    names = tuple(n.strip() for n in text.split(",") if n.strip())
-    if not names:
-        raise common.argparse.ArgumentTypeError(f"expected column names, got {text!r}")
-    return names
+_names = common.argument_type(
+    lambda text: tuple(n.strip() for n in text.split(",") if n.strip()), bool, "column names"
+)
 
 
-def _size(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise common.argparse.ArgumentTypeError(
-            f"expected a fraction or a row count, got {text!r}"
-        ) from None
-    if value >= 1 and value.is_integer():
-        return int(value)
-    if 0 <= value < 1:
-        return value
-    raise common.argparse.ArgumentTypeError(f"expected a fraction or a row count, got {text!r}")
+def _rows_or_fraction(text):
+    value = float(text)
+    return int(value) if value >= 1 and value.is_integer() else value
+
+
+_size = common.argument_type(
+    _rows_or_fraction,
+    lambda value: isinstance(value, int) or 0 <= value < 1,
+    "a fraction or a row count",
+)
 
 
 # === Metrics ===
@@ -161,9 +156,8 @@ def seasonal_naive(targets, rows, horizon, season):
 
 def linear_model(split):
     """A ridge regression on the same scaled windows, flattened."""
-    flat = lambda a: a.reshape(len(a), -1)  # noqa: E731
-    ridge = Ridge(alpha=1.0).fit(flat(split.x_train), flat(split.y_train))
-    return split.original(ridge.predict(flat(split.x_test)).reshape(split.y_test.shape), "test")
+    ridge = Ridge(alpha=1.0).fit(_flat(split.x_train), _flat(split.y_train))
+    return split.original(ridge.predict(_flat(split.x_test)).reshape(split.y_test.shape), "test")
 
 
 # === Forecasting ===
@@ -210,13 +204,15 @@ def forecast(args):
         f"{inputs.shape[1]} inputs -> {args.horizon} steps x {n_targets} targets; "
         f"backend {keras.backend.backend()}"
     )
-    flat = lambda y: y.reshape(len(y), -1)  # noqa: E731
     history, seconds = common.train(
-        model, split.x_train, flat(split.y_train), (split.x_val, flat(split.y_val)), args
+        model, split.x_train, _flat(split.y_train), (split.x_val, _flat(split.y_val)), args
     )
 
-    shape = split.y_test.shape
-    predicted = split.original(model.predict(split.x_test, verbose=0).reshape(shape), "test")
+    # validation and test windows in one call: the test part is scored, both are plotted
+    both = model.predict(np.concatenate([split.x_val, split.x_test]), verbose=0)
+    both = both.reshape(len(both), args.horizon, n_targets)
+    predicted_val = split.original(both[: len(split.x_val)], "val")
+    predicted = split.original(both[len(split.x_val) :], "test")
     true = split.original(split.y_test, "test")
     references = {
         "persistence": persistence(targets, split.rows_test, args.horizon),
@@ -253,7 +249,7 @@ def forecast(args):
     common.write_csv(
         args.out / "predictions.csv", ["time", "target", "step", "true", "predicted"], rows
     )
-    _plot_forecast(args, model, split, targets, times, references["persistence"])
+    _plot_forecast(args, split, targets, times, predicted_val, predicted, references["persistence"])
     if args.forecast:
         _forecast_beyond(args, model, split, times)
     return model, dataset, history, seconds, results, reference, extra
@@ -302,7 +298,7 @@ def _future_times(times, count):
     return [int(t) if float(t).is_integer() else float(t) for t in future]
 
 
-def _plot_forecast(args, model, split, targets, times, persistence_test):
+def _plot_forecast(args, split, targets, times, predicted_val, predicted_test, persistence_test):
     """Actual series against one-step-ahead predictions, with the split marked."""
     figure = common.new_figure(nrows=min(len(args.target), 4), width=11, height=3.5)
     try:
@@ -310,11 +306,7 @@ def _plot_forecast(args, model, split, targets, times, persistence_test):
     except ValueError:
         axis = np.arange(len(times))
     rows = np.concatenate([split.rows_val, split.rows_test])
-    inputs = np.concatenate([split.x_val, split.x_test])
-    base = np.concatenate([split.base_val, split.base_test])
-    predicted = split.original(
-        model.predict(inputs, verbose=0).reshape(len(inputs), args.horizon, -1), base=base
-    )
+    predicted = np.concatenate([predicted_val, predicted_test])
     for k, ax in enumerate(figure.axes):
         ax.plot(axis, targets[:, k], color="black", lw=1, label="actual")
         ax.plot(axis[rows], predicted[:, 0, k], color="tab:blue", label="model, 1 step ahead")
@@ -412,24 +404,21 @@ def _numeric(y, path):
 
 
 def _compiled_model(args, input_shape, outputs, masking=False):
-    model = zoo.get_model(
-        args.model,
-        input_shape=input_shape,
-        units=common.builder_units(args),
-        head="regression",
-        num_outputs=outputs,
-        bidirectional=args.bidirectional,
-        dropout=args.dropout,
-        head_units=args.head_units,
-        masking=masking,
-        mask_value=data.MASK_VALUE,
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(args.learning_rate, clipnorm=1.0),
+    return common.compiled_model(
+        args,
+        input_shape,
         loss="mse",
         metrics=["mae"],
+        masking=masking,
+        head="regression",
+        num_outputs=outputs,
+        head_units=args.head_units,
     )
-    return model
+
+
+def _flat(windows):
+    """(n, horizon, targets) as (n, horizon * targets), the model's output layout."""
+    return windows.reshape(len(windows), -1)
 
 
 def main(argv=None):
