@@ -19,8 +19,10 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 import zoo
+from zoo import data
 
 STATE_DIR = ".train"  # inside --out: backup, best weights and history while training
 
@@ -46,8 +48,13 @@ def parser(
     default_patience=30,
     default_dropout=0.3,
     default_batch_size=32,
+    default_units=(64, 64),
+    bidirectional=True,
 ):
-    """The flags every recipe takes; the recipe adds its own data flags."""
+    """The flags every recipe takes; the recipe adds its own data flags.
+
+    `bidirectional=False` leaves out `--bidirectional`, for builders without it.
+    """
     p = _Parser(
         prog=f"python -m recipes.{task}",
         description=description,
@@ -60,10 +67,11 @@ def parser(
     p.add_argument(
         "--units",
         type=int_tuple,
-        default=(64, 64),
+        default=default_units,
         help="LSTM widths, comma-separated (one number for --model lstm)",
     )
-    p.add_argument("--bidirectional", action="store_true", help="bidirectional LSTMs")
+    if bidirectional:
+        p.add_argument("--bidirectional", action="store_true", help="bidirectional LSTMs")
     p.add_argument(
         "--dropout", type=float, default=default_dropout, help="dropout rate after each LSTM"
     )
@@ -96,8 +104,42 @@ def parser(
     return p
 
 
+def data_flags(p, *, data_help, train_help, target_help, window, test_size, val_size):
+    """The data flags of the recipes that read both series (`--data`) and
+    labelled sequences (`--train`/`--test`)."""
+    p.add_argument("--data", help=data_help)
+    p.add_argument("--train", help=train_help)
+    p.add_argument("--test", help="test file (default: 25%% of --train)")
+    p.add_argument("--target", type=names, help=target_help)
+    p.add_argument("--date-column", help="column of times, for plots and output files")
+    p.add_argument(
+        "--fill",
+        choices=data.FILLS,
+        help="fill missing values (default: a missing value is an error)",
+    )
+    p.add_argument("--window", type=positive_int, default=window, help="rows per window")
+    p.add_argument("--stride", type=positive_int, default=1, help="rows between windows")
+    p.add_argument("--scaler", choices=["standard", "minmax", "none"], default="standard")
+    p.add_argument(
+        "--test-size",
+        type=size,
+        default=test_size,
+        help="last rows for testing: fraction or count",
+    )
+    p.add_argument(
+        "--val-size",
+        type=size,
+        default=val_size,
+        help="rows before the test part for validation",
+    )
+
+
 def task_head(task):
-    return {"classify": "classification", "regress": "regression"}.get(task, task)
+    return {
+        "classify": "classification",
+        "regress": "regression",
+        "autoencode": "autoencoding",
+    }.get(task, task)
 
 
 def argument_type(convert, accept, expected, unparsable=None):
@@ -126,6 +168,21 @@ int_tuple = argument_type(
 positive_int = argument_type(int, lambda value: value >= 1, "a positive integer")
 _positive_float = argument_type(float, lambda value: value > 0, "a positive number")
 fraction = argument_type(float, lambda value: 0 < value < 1, "a number in (0, 1)")
+names = argument_type(
+    lambda text: tuple(n.strip() for n in text.split(",") if n.strip()), bool, "column names"
+)
+
+
+def _rows_or_fraction(text):
+    value = float(text)
+    return int(value) if value >= 1 and value.is_integer() else value
+
+
+size = argument_type(
+    _rows_or_fraction,
+    lambda value: isinstance(value, int) or 0 <= value < 1,
+    "a fraction or a row count",
+)
 
 
 def builder_units(args):
@@ -135,6 +192,37 @@ def builder_units(args):
             raise BadInput(f"--model lstm takes one width, got --units {args.units}")
         return args.units[0]
     return args.units
+
+
+# === Labelled sequences ===
+
+TEST_FRACTION = 0.25  # of --train, when no --test is given
+
+
+def labelled_data(args):
+    """`(x_train, y_train, x_test, y_test, name)` from `--train`/`--test`
+    (default: the bundled digits); without `--test`, a stratified
+    `TEST_FRACTION` of `--train` is the test set."""
+    if args.train is None:
+        x, y = data.load_digits()
+        name = "digits (scikit-learn, 8 rows x 8 pixels)"
+    else:
+        x, y = data.load(args.train, label_column=args.label_column)
+        name = str(args.train)
+    if args.test is None:
+        x_train, x_test, y_train, y_test = train_test_split(
+            x, y, test_size=TEST_FRACTION, random_state=args.seed, stratify=stratify(y)
+        )
+        return x_train, y_train, x_test, y_test, name
+    x_test, y_test = data.load(args.test, label_column=args.label_column)
+    data.check_compatible(args.train, x, args.test, x_test)
+    return x, y, x_test, y_test, f"{name} / {args.test}"
+
+
+def stratify(y):
+    """`y` for `train_test_split(stratify=...)`, or None when a class has one member."""
+    _, counts = np.unique(y, return_counts=True)
+    return y if counts.min() >= 2 else None
 
 
 # === Running ===
@@ -164,6 +252,11 @@ def compiled_model(args, input_shape, *, loss, metrics, masking=False, **head):
         mask_value=zoo.data.MASK_VALUE,
         **head,
     )
+    return compile_model(model, args, loss=loss, metrics=metrics)
+
+
+def compile_model(model, args, *, loss, metrics=None):
+    """Compiles `model` with Adam at `--learning-rate`, gradients clipped to norm 1."""
     model.compile(
         optimizer=keras.optimizers.Adam(args.learning_rate, clipnorm=1.0),
         loss=loss,

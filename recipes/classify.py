@@ -24,8 +24,6 @@ from sklearn.preprocessing import LabelEncoder, StandardScaler
 from recipes import _common as common
 from zoo import data
 
-TEST_FRACTION = 0.25
-
 
 def parse_args(argv=None):
     p = common.parser(__doc__.splitlines()[0], "classify", default_model="stacked_lstm")
@@ -58,28 +56,6 @@ def parse_args(argv=None):
     return args
 
 
-def load_data(args):
-    if args.train is None:
-        x, y = data.load_digits()
-        name = "digits (scikit-learn, 8 rows x 8 pixels)"
-    else:
-        x, y = data.load(args.train, label_column=args.label_column)
-        name = str(args.train)
-    if args.test is None:
-        x_train, x_test, y_train, y_test = train_test_split(
-            x, y, test_size=TEST_FRACTION, random_state=args.seed, stratify=_stratify(y)
-        )
-        return x_train, y_train, x_test, y_test, name
-    x_test, y_test = data.load(args.test, label_column=args.label_column)
-    data.check_compatible(args.train, x, args.test, x_test)
-    return x, y, x_test, y_test, f"{name} / {args.test}"
-
-
-def _stratify(y):
-    _, counts = np.unique(y, return_counts=True)
-    return y if counts.min() >= 2 else None
-
-
 def baselines(x_train, y_train, x_test, y_test):
     flat_train = data.flatten_for_baseline(x_train)
     flat_test = data.flatten_for_baseline(x_test)
@@ -107,7 +83,7 @@ def main(argv=None):
     common.seed_everything(args.seed)
 
     # === Load and prepare ===
-    x_train, y_train, x_test, y_test, dataset = load_data(args)
+    x_train, y_train, x_test, y_test, dataset = common.labelled_data(args)
     x_train, x_test = data.same_length(x_train, x_test)
     x_train, padded_train = data.prepare(x_train, normalize=args.normalize)
     x_test, padded_test = data.prepare(x_test, normalize=args.normalize)
@@ -124,7 +100,7 @@ def main(argv=None):
         labels_train,
         test_size=args.val_split,
         random_state=args.seed,
-        stratify=_stratify(labels_train),
+        stratify=common.stratify(labels_train),
     )
 
     # === Build ===

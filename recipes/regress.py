@@ -38,33 +38,23 @@ def parse_args(argv=None):
         default_dropout=0.2,
         default_batch_size=16,
     )
-    p.add_argument("--data", help="CSV of series, one column each (default: bundled sunspots)")
-    p.add_argument("--train", help="series-to-number training file: .npz or .ts")
-    p.add_argument("--test", help="series-to-number test file (default: 25%% of --train)")
-    p.add_argument("--target", type=_names, help="column(s) to predict, comma-separated")
-    p.add_argument("--features", type=_names, default=(), help="other input column(s)")
-    p.add_argument("--date-column", help="column of times, for plots and output files")
-    p.add_argument(
-        "--fill",
-        choices=data.FILLS,
-        help="fill missing values (default: a missing value is an error)",
+    common.data_flags(
+        p,
+        data_help="CSV of series, one column each (default: bundled sunspots)",
+        train_help="series-to-number training file: .npz or .ts",
+        target_help="column(s) to predict, comma-separated",
+        window=20,
+        test_size=0.2,
+        val_size=0.15,
     )
-    p.add_argument("--window", type=common.positive_int, default=20, help="past rows per input")
+    p.add_argument("--features", type=common.names, default=(), help="other input column(s)")
     p.add_argument("--horizon", type=common.positive_int, default=1, help="future rows to predict")
-    p.add_argument("--stride", type=common.positive_int, default=1, help="rows between windows")
     p.add_argument("--season", type=common.positive_int, help="season length in rows")
-    p.add_argument("--scaler", choices=["standard", "minmax", "none"], default="standard")
     p.add_argument(
         "--predict",
         choices=data.PREDICT,
         default="change",
         help="model the change from the last observed value, or the value itself",
-    )
-    p.add_argument(
-        "--test-size", type=_size, default=0.2, help="last rows for testing: fraction or count"
-    )
-    p.add_argument(
-        "--val-size", type=_size, default=0.15, help="rows before the test part for validation"
     )
     p.add_argument(
         "--head-units", type=common.int_tuple, default=(), help="hidden Dense widths, e.g. 32"
@@ -84,23 +74,6 @@ def parse_args(argv=None):
         if args.season is None:
             args.season = BUNDLED["season"]
     return args
-
-
-_names = common.argument_type(
-    lambda text: tuple(n.strip() for n in text.split(",") if n.strip()), bool, "column names"
-)
-
-
-def _rows_or_fraction(text):
-    value = float(text)
-    return int(value) if value >= 1 and value.is_integer() else value
-
-
-_size = common.argument_type(
-    _rows_or_fraction,
-    lambda value: isinstance(value, int) or 0 <= value < 1,
-    "a fraction or a row count",
-)
 
 
 # === Metrics ===
