@@ -1,4 +1,5 @@
-"""Data: loaders for `.npz`, `.csv` and UCR/UEA `.ts` files, preparation, bundled sets."""
+"""Data: loaders for `.npz`, `.csv` and UCR/UEA `.ts` files, preparation, bundled and
+generated sets."""
 
 from zoo.data._files import check_compatible, load, load_csv, load_npz, load_ts
 from zoo.data._prepare import MASK_VALUE, flatten_for_baseline, lengths, prepare, same_length
@@ -15,9 +16,12 @@ from zoo.data._series import (
     relative,
     windows,
 )
+from zoo.data._synthetic import ANOMALY_KINDS, make_anomaly_series
 from zoo.data.bundled import load_digits, load_sunspots, sunspots_path
 
 __all__ = [
+    "ANOMALY_KINDS",
+    "make_anomaly_series",
     "FILLS",
     "PREDICT",
     "SCALERS",
