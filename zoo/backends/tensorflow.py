@@ -1,7 +1,124 @@
-"""Fused LSTM fast path for the tensorflow backend."""
+"""Fast LSTM path for the tensorflow backend.
+
+On a GPU this is Keras's own cuDNN path. On the CPU, without a mask, it is
+TensorFlow's fused `BlockLSTM` kernel (one op for the whole sequence, with
+its own gradient op); with a mask, a `tf.while_loop` whose input projection is
+hoisted out of the loop into one matrix product, masked the way Keras's loop
+masks (a masked step keeps the state and repeats the previous output, zeros
+before the first valid step). Neither route compiles under XLA, so a layer
+that takes them turns `supports_jit` off, as Keras does for cuDNN.
+"""
+
+import tensorflow as tf
+from keras import ops
+from tensorflow.python.ops import rnn_grad  # noqa: F401 (registers BlockLSTM's gradient)
+
+ROUTE = "block"  # "block" (BlockLSTM without masks) or "scan" (hoisted while loop)
+SUPPORTS_JIT = False  # neither BlockLSTM nor cuDNN compiles under XLA
 
 
-def lstm(inputs, initial_h, initial_c, mask, **kwargs):
-    # No fused kernel here yet: Keras's own path (which already tries cuDNN
-    # on a GPU) serves every call.
-    raise NotImplementedError("no zoo fast path for tensorflow yet")
+def lstm(
+    inputs,
+    initial_h,
+    initial_c,
+    mask,
+    *,
+    kernel,
+    recurrent_kernel,
+    bias,
+    activation,
+    recurrent_activation,
+    return_sequences=False,
+    go_backwards=False,
+    unroll=False,
+):
+    if tf.config.list_logical_devices("GPU"):
+        from keras.src.backend.tensorflow.rnn import lstm as keras_cudnn_lstm
+
+        return keras_cudnn_lstm(
+            inputs,
+            initial_h,
+            initial_c,
+            mask,
+            kernel,
+            recurrent_kernel,
+            bias,
+            activation,
+            recurrent_activation,
+            return_sequences,
+            go_backwards,
+            unroll,
+        )
+    kernel = ops.convert_to_tensor(kernel)
+    recurrent_kernel = ops.convert_to_tensor(recurrent_kernel)
+    units = recurrent_kernel.shape[0]
+    bias = tf.zeros([4 * units], kernel.dtype) if bias is None else ops.convert_to_tensor(bias)
+    x = tf.transpose(tf.cast(ops.convert_to_tensor(inputs), kernel.dtype), [1, 0, 2])  # (T, B, F)
+    if go_backwards:
+        x = tf.reverse(x, [0])
+    h0 = tf.cast(ops.convert_to_tensor(initial_h), kernel.dtype)
+    c0 = tf.cast(ops.convert_to_tensor(initial_c), kernel.dtype)
+    if mask is None and ROUTE == "block":
+        outputs, h, c = _block_lstm(x, h0, c0, kernel, recurrent_kernel, bias)
+    else:
+        keep = None
+        if mask is not None:
+            keep = tf.transpose(tf.cast(ops.convert_to_tensor(mask), tf.bool), [1, 0])[..., None]
+            if go_backwards:
+                keep = tf.reverse(keep, [0])
+        outputs, h, c = _scan(x, h0, c0, keep, kernel, recurrent_kernel, bias)
+    last = outputs[-1]
+    outputs = tf.transpose(outputs, [1, 0, 2]) if return_sequences else last[:, None]
+    return last, outputs, [h, c]
+
+
+def _block_lstm(x, h0, c0, kernel, recurrent_kernel, bias):
+    # BlockLSTM (V1), not V2: TensorFlow registers V1's gradient op for V2,
+    # which reads the gates in V1's order, so V2's gradients come out wrong.
+    # V1 orders the gates input, candidate, forget, output (Keras: input,
+    # forget, candidate, output) and adds `forget_bias`, set to 0 here.
+    def icfo(w):
+        i, f, c, o = tf.split(w, 4, axis=-1)
+        return tf.concat([i, c, f, o], axis=-1)
+
+    units = recurrent_kernel.shape[0]
+    no_peephole = tf.zeros([units], x.dtype)
+    _, cs, _, _, _, _, h = tf.raw_ops.BlockLSTM(
+        seq_len_max=tf.cast(tf.shape(x)[0], tf.int64),
+        x=x,
+        cs_prev=c0,
+        h_prev=h0,
+        w=icfo(tf.concat([kernel, recurrent_kernel], axis=0)),
+        wci=no_peephole,
+        wcf=no_peephole,
+        wco=no_peephole,
+        b=icfo(bias),
+        forget_bias=0.0,
+        cell_clip=-1.0,  # negative: no clipping
+        use_peephole=False,
+    )
+    return h, h[-1], cs[-1]
+
+
+def _scan(x, h0, c0, keep, kernel, recurrent_kernel, bias):
+    projected = tf.einsum("tbf,fg->tbg", x, kernel) + bias
+    steps = tf.shape(x)[0]
+    outputs = tf.TensorArray(x.dtype, size=steps)
+
+    def body(t, h, c, out, outputs):
+        z = projected[t] + tf.matmul(h, recurrent_kernel)
+        i, f, g, o = tf.split(z, 4, axis=-1)
+        c_new = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+        h_new = tf.sigmoid(o) * tf.tanh(c_new)
+        if keep is not None:
+            valid = keep[t]
+            h_new, c_new = tf.where(valid, h_new, h), tf.where(valid, c_new, c)
+            out = tf.where(valid, h_new, out)
+        else:
+            out = h_new
+        return t + 1, h_new, c_new, out, outputs.write(t, out)
+
+    _, h, c, _, outputs = tf.while_loop(
+        lambda t, *_: t < steps, body, (0, h0, c0, tf.zeros_like(h0), outputs)
+    )
+    return outputs.stack(), h, c

@@ -1,7 +1,90 @@
-"""Fused LSTM fast path for the torch backend."""
+"""Fused LSTM fast path for the torch backend: PyTorch's own LSTM operator.
+
+`torch._VF.lstm` is the operator behind `torch.nn.LSTM`: one C++ call for the
+whole sequence on the CPU (and cuDNN on CUDA), differentiable with respect to
+the weights. Keras's torch backend only uses it on CUDA; on the CPU it runs a
+Python loop over time steps. Keras's gate order (input, forget, candidate,
+output) is PyTorch's, so the weights only need transposing.
+
+Right-padded masks run as packed sequences. Masked steps then get what Keras's
+loop gives them: a forward layer repeats the last valid output, a
+`go_backwards` layer (which reads the sequence from its end, so its padding
+comes first) outputs zeros until the first valid step.
+"""
+
+import torch
+from keras import ops
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 
-def lstm(inputs, initial_h, initial_c, mask, **kwargs):
-    # No fused kernel here yet: Keras's own path (which already tries cuDNN
-    # on a GPU) serves every call.
-    raise NotImplementedError("no zoo fast path for torch yet")
+def lstm(
+    inputs,
+    initial_h,
+    initial_c,
+    mask,
+    *,
+    kernel,
+    recurrent_kernel,
+    bias,
+    return_sequences=False,
+    go_backwards=False,
+    **_,
+):
+    if torch.jit.is_tracing() or torch.compiler.is_compiling():
+        raise NotImplementedError("torch fast path: not under tracing or torch.compile")
+    kernel = ops.convert_to_tensor(kernel)
+    recurrent_kernel = ops.convert_to_tensor(recurrent_kernel)
+    dtype = kernel.dtype
+    x = ops.convert_to_tensor(inputs).to(dtype)
+    state = (
+        ops.convert_to_tensor(initial_h).to(dtype)[None],
+        ops.convert_to_tensor(initial_c).to(dtype)[None],
+    )
+    zeros = torch.zeros(4 * recurrent_kernel.shape[0], dtype=dtype, device=x.device)
+    bias = zeros if bias is None else ops.convert_to_tensor(bias)
+    weights = [kernel.T.contiguous(), recurrent_kernel.T.contiguous(), bias, zeros]
+    training = torch.is_grad_enabled()
+
+    if mask is None:
+        if go_backwards:
+            x = torch.flip(x, dims=[1])
+        outputs, h, c = torch._VF.lstm(x, state, weights, True, 1, 0.0, training, False, True)
+        h, c = h[0], c[0]
+        return h, outputs if return_sequences else h[:, None], [h, c]
+
+    mask = ops.convert_to_tensor(mask).to(torch.bool)
+    steps = x.shape[1]
+    lengths = mask.sum(dim=1)
+    positions = torch.arange(steps, device=x.device)[None, :]
+    right_padded = bool(torch.equal(mask, positions < lengths[:, None]))
+    if not right_padded or int(lengths.min()) == 0:
+        raise NotImplementedError("torch fast path: masks must be right-padded, never empty")
+    last = (lengths - 1)[:, None]
+    if go_backwards:  # each sequence reversed within its length
+        x = torch.gather(
+            x, 1, _index(torch.where(positions < lengths[:, None], last - positions, positions), x)
+        )
+    packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    order = packed.sorted_indices
+    state = (state[0][:, order], state[1][:, order])
+    data, h, c = torch._VF.lstm(
+        packed.data, packed.batch_sizes, state, weights, True, 1, 0.0, training, False
+    )
+    h, c = h[0][packed.unsorted_indices], c[0][packed.unsorted_indices]
+    if not return_sequences:
+        return h, h[:, None], [h, c]
+    result = PackedSequence(data, packed.batch_sizes, order, packed.unsorted_indices)
+    outputs, _ = pad_packed_sequence(result, batch_first=True, total_length=steps)
+    if go_backwards:  # padding first (zeros), then the valid outputs
+        shift = steps - lengths[:, None]
+        source = torch.clamp(positions - shift, min=0)
+        outputs = torch.gather(outputs, 1, _index(source, outputs))
+        outputs = outputs * (positions >= shift)[..., None].to(dtype)
+    else:  # padded steps repeat the last valid output
+        outputs = torch.gather(outputs, 1, _index(torch.minimum(positions, last), outputs))
+    return h, outputs, [h, c]
+
+
+def _index(steps, values):
+    """(batch, steps) step indices broadcast over the last axis of `values`."""
+    return steps[..., None].expand(-1, -1, values.shape[-1])

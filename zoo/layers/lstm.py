@@ -29,7 +29,7 @@ class LSTM(keras.layers.LSTM):
         if self.use_cudnn in ("auto", True) and not self.recurrent_dropout:
             step_mask = mask[0] if tree.is_nested(mask) else mask
             try:
-                return backends.lstm(
+                result = backends.lstm(
                     self._dropped_inputs(sequences, training),
                     initial_state[0],
                     initial_state[1],
@@ -42,9 +42,14 @@ class LSTM(keras.layers.LSTM):
                     return_sequences=self.return_sequences,
                     go_backwards=self.go_backwards,
                     unroll=self.unroll,
+                    zero_output_for_mask=self.zero_output_for_mask,
                 )
             except NotImplementedError:
                 pass
+            else:
+                if not backends.supports_jit():
+                    self.supports_jit = False  # as Keras does for cuDNN: no XLA
+                return result
         return super().inner_loop(sequences, initial_state, mask, training=training)
 
     def _dropped_inputs(self, sequences, training):

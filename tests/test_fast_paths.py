@@ -1,0 +1,210 @@
+"""The fused fast paths of `zoo.layers.LSTM` against `keras.layers.LSTM`.
+
+Same weights, same inputs: outputs, final states and gradients (with respect
+to the inputs, the initial state and every weight) agree within 1e-5 in
+float32, with and without masks, forwards and backwards, returning sequences
+or not. Where a fast path cannot serve, the layer falls back to Keras's loop,
+and the fallback gives the same numbers too.
+"""
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+from zoo import backends
+
+BACKEND = keras.backend.backend()
+ATOL = 1e-5
+LENGTHS = [7, 5, 1, 3]  # right-padded batch: every sequence keeps at least one step
+
+
+def right_padded(steps=7):
+    return np.arange(steps)[None, :] < np.array(LENGTHS)[:, None]
+
+
+def pair(units=5, features=3, seed=0, **kwargs):
+    """A zoo and a Keras LSTM holding the same random weights."""
+    rng = np.random.default_rng(seed)
+    ours = zoo.layers.LSTM(units, **kwargs)
+    theirs = keras.layers.LSTM(units, **kwargs)
+    for layer in (ours, theirs):
+        layer.build((None, None, features))
+    weights = [rng.normal(scale=0.5, size=w.shape).astype("float32") for w in ours.get_weights()]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    return ours, theirs
+
+
+def outputs_and_gradients(layer, x, h0, c0, mask, upstream):
+    """The layer's (output, h, c) and the gradients of a fixed weighted sum of
+    them with respect to x, h0, c0 and the layer's weights, as NumPy."""
+    np_ = keras.ops.convert_to_numpy
+    if BACKEND == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        def loss(weights, x, h0, c0):
+            (out, h, c), _ = layer.stateless_call(
+                weights, fixed, x, initial_state=[h0, c0], mask=mask
+            )
+            total = sum(jnp.sum(t * u) for t, u in zip((out, h, c), upstream, strict=True))
+            return total, (out, h, c)
+
+        weights = [v.value for v in layer.trainable_variables]
+        fixed = [v.value for v in layer.non_trainable_variables]  # the seed generator's state
+        grads, values = jax.grad(loss, argnums=(0, 1, 2, 3), has_aux=True)(weights, x, h0, c0)
+        grads = [*grads[1:], *grads[0]]
+    elif BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        x, h0, c0 = (tf.constant(a) for a in (x, h0, c0))
+        with tf.GradientTape() as tape:
+            tape.watch([x, h0, c0])
+            values = layer(x, initial_state=[h0, c0], mask=mask)
+            total = sum(tf.reduce_sum(t * u) for t, u in zip(values, upstream, strict=True))
+        grads = tape.gradient(total, [x, h0, c0, *[v.value for v in layer.trainable_variables]])
+    else:
+        import torch
+
+        x, h0, c0 = (torch.tensor(a, requires_grad=True) for a in (x, h0, c0))
+        values = layer(x, initial_state=[h0, c0], mask=None if mask is None else torch.tensor(mask))
+        total = sum((t * torch.tensor(u)).sum() for t, u in zip(values, upstream, strict=True))
+        grads = torch.autograd.grad(
+            total, [x, h0, c0, *[v.value for v in layer.trainable_variables]]
+        )
+    return [np_(v) for v in values], [np_(g) for g in grads]
+
+
+@pytest.mark.parametrize("return_sequences", [True, False], ids=["sequences", "last"])
+@pytest.mark.parametrize("go_backwards", [False, True], ids=["forward", "backward"])
+@pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "masked"])
+def test_same_outputs_states_and_gradients_as_keras(masked, go_backwards, return_sequences):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 7, 3)).astype("float32")
+    h0, c0 = (rng.normal(size=(4, 5)).astype("float32") for _ in range(2))
+    mask = right_padded() if masked else None
+    ours, theirs = pair(
+        return_sequences=return_sequences, return_state=True, go_backwards=go_backwards
+    )
+    shapes = [(4, 7, 5) if return_sequences else (4, 5), (4, 5), (4, 5)]
+    upstream = [rng.normal(size=s).astype("float32") for s in shapes]
+    got, got_grads = outputs_and_gradients(ours, x, h0, c0, mask, upstream)
+    want, want_grads = outputs_and_gradients(theirs, x, h0, c0, mask, upstream)
+    for name, a, b in zip(["output", "h", "c"], got, want, strict=True):
+        np.testing.assert_allclose(a, b, atol=ATOL, err_msg=name)
+    names = ["x", "h0", "c0", "kernel", "recurrent_kernel", "bias"]
+    for name, a, b in zip(names, got_grads, want_grads, strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, atol=ATOL, err_msg=f"gradient of {name}")
+    assert np.abs(got_grads[3]).max() > 1e-3  # the gradients are not trivially zero
+
+
+def test_the_fast_path_serves_standard_calls(monkeypatch):
+    """Plain, masked and backward calls reach the backend's fused function and
+    do not fall back: a silent fallback would pass every equality test."""
+    served = []
+    fast = backends.lstm
+
+    def spy(*args, **kwargs):
+        result = fast(*args, **kwargs)
+        served.append(kwargs["go_backwards"])
+        return result
+
+    monkeypatch.setattr(backends, "lstm", spy)
+    x = np.random.default_rng(0).normal(size=(4, 7, 3)).astype("float32")
+    for go_backwards in (False, True):
+        layer, _ = pair(return_sequences=True, go_backwards=go_backwards)
+        layer(x)
+        layer(x, mask=right_padded())
+    assert served == [False, False, True, True]
+
+
+def test_bidirectional_with_a_mask_matches_keras():
+    x = np.random.default_rng(2).normal(size=(4, 7, 3)).astype("float32")
+    ours, theirs = pair(return_sequences=True)
+    ours = keras.layers.Bidirectional(ours)
+    theirs = keras.layers.Bidirectional(theirs)
+    ours.build((None, 7, 3))
+    theirs.build((None, 7, 3))
+    theirs.set_weights(ours.get_weights())
+    mask = right_padded()
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(ours(x, mask=mask)),
+        keras.ops.convert_to_numpy(theirs(x, mask=mask)),
+        atol=ATOL,
+    )
+
+
+def _spy_on_fallbacks(monkeypatch):
+    """Records what the fast path did with each call: "served" or "fell back"."""
+    record = []
+    fast = backends.lstm
+
+    def spy(*args, **kwargs):
+        try:
+            result = fast(*args, **kwargs)
+        except NotImplementedError:
+            record.append("fell back")
+            raise
+        record.append("served")
+        return result
+
+    monkeypatch.setattr(backends, "lstm", spy)
+    return record
+
+
+@pytest.mark.parametrize(
+    "kwargs, mask, expected",
+    [
+        ({"activation": "relu"}, None, ["fell back"]),
+        ({"recurrent_activation": "hard_sigmoid"}, None, ["fell back"]),
+        ({"recurrent_dropout": 0.3}, None, []),  # never asked: the layer knows
+        (
+            {},
+            np.arange(7)[None, :] >= np.array([0, 2, 6, 4])[:, None],  # left-padded
+            ["fell back"] if BACKEND == "torch" else ["served"],
+        ),
+    ],
+    ids=["relu", "hard_sigmoid", "recurrent_dropout", "left_padded"],
+)
+def test_fallbacks_give_keras_numbers(kwargs, mask, expected, monkeypatch):
+    record = _spy_on_fallbacks(monkeypatch)
+    x = np.random.default_rng(3).normal(size=(4, 7, 3)).astype("float32")
+    ours, theirs = pair(return_sequences=True, **kwargs)
+    got = keras.ops.convert_to_numpy(ours(x, mask=mask))
+    assert record == expected
+    np.testing.assert_allclose(got, keras.ops.convert_to_numpy(theirs(x, mask=mask)), atol=ATOL)
+
+
+def test_a_fully_masked_sequence_falls_back_on_torch_and_matches(monkeypatch):
+    record = _spy_on_fallbacks(monkeypatch)
+    x = np.random.default_rng(4).normal(size=(3, 5, 3)).astype("float32")
+    mask = np.arange(5)[None, :] < np.array([5, 0, 2])[:, None]
+    ours, theirs = pair(return_sequences=True)
+    got = keras.ops.convert_to_numpy(ours(x, mask=mask))
+    assert record == (["fell back"] if BACKEND == "torch" else ["served"])
+    np.testing.assert_allclose(got, keras.ops.convert_to_numpy(theirs(x, mask=mask)), atol=ATOL)
+
+
+def test_training_with_the_fast_path_matches_keras_after_steps():
+    """Three Adam steps of a stacked model train to the same weights either way."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(32, 12, 3)).astype("float32")
+    y = rng.normal(size=(32, 1)).astype("float32")
+    models = []
+    for layer in (zoo.layers.LSTM, keras.layers.LSTM):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential(
+            [
+                keras.Input((12, 3)),
+                layer(8, return_sequences=True),
+                layer(8),
+                keras.layers.Dense(1),
+            ]
+        )
+        model.compile(keras.optimizers.Adam(1e-2), "mse")
+        model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        models.append(model)
+    for a, b in zip(models[0].get_weights(), models[1].get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-4)
