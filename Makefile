@@ -39,7 +39,6 @@ test-cross: $(STAMP)
 	$(PY) -m pytest -m cross_backend $(PYTEST_ARGS)
 
 bench: $(STAMP)
-
 	$(PY) -m benchmarks.run
 
 lint: $(STAMP)
