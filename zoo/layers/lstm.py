@@ -25,6 +25,14 @@ class LSTM(keras.layers.LSTM):
     (4, 10, 32)
     """
 
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        # Decided here, not at the first call: a reloaded model is compiled
+        # before any call, and XLA must already know to stay away.
+        if self.use_cudnn in ("auto", True) and not self.recurrent_dropout:
+            if not backends.supports_jit():
+                self.supports_jit = False  # the fused kernel does not compile under XLA
+
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if self.use_cudnn in ("auto", True) and not self.recurrent_dropout:
             step_mask = mask[0] if tree.is_nested(mask) else mask
@@ -47,8 +55,6 @@ class LSTM(keras.layers.LSTM):
             except NotImplementedError:
                 pass
             else:
-                if not backends.supports_jit():
-                    self.supports_jit = False  # as Keras does for cuDNN: no XLA
                 return result
         return super().inner_loop(sequences, initial_state, mask, training=training)
 
