@@ -337,6 +337,19 @@ def finish(args):
     shutil.rmtree(args.out / STATE_DIR, ignore_errors=True)
 
 
+def save_run(args, model, history, metrics, curve_metric=None):
+    """Writes what every recipe writes (model.keras, history.csv,
+    learning_curves.png, metrics.json last), drops the training state and
+    lists the output folder."""
+    save_model(args.out / "model.keras", model)
+    write_history(args.out / "history.csv", history)
+    plot_learning_curves(args.out / "learning_curves.png", history, metric=curve_metric)
+    write_json(args.out / "metrics.json", metrics)
+    finish(args)
+    written = sorted(p.name for p in args.out.iterdir() if not p.name.startswith("."))
+    print(f"\nWrote {args.out}/: {' '.join(written)}")
+
+
 class _EpochSeconds(keras.callbacks.Callback):
     """Adds `epoch_seconds` to the logs, so the training time survives a resume."""
 

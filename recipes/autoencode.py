@@ -632,13 +632,7 @@ def main(argv=None):
         "train_seconds": round(seconds, 2),
         **common.environment(args),
     }
-    common.save_model(args.out / "model.keras", model)
-    common.write_history(args.out / "history.csv", history)
-    common.plot_learning_curves(args.out / "learning_curves.png", history)
-    common.write_json(args.out / "metrics.json", metrics)
-    common.finish(args)
-    written = sorted(p.name for p in args.out.iterdir() if not p.name.startswith("."))
-    print(f"\nWrote {args.out}/: {' '.join(written)}")
+    common.save_run(args, model, history, metrics)
 
 
 if __name__ == "__main__":

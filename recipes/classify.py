@@ -145,26 +145,18 @@ def main(argv=None):
         "train_seconds": round(seconds, 2),
         **common.environment(args),
     }
-    common.save_model(args.out / "model.keras", model)
-    common.write_history(args.out / "history.csv", history)
     common.write_csv(
         args.out / "predictions.csv",
         ["index", "true", "predicted"],
         [(i, t, p) for i, (t, p) in enumerate(zip(y_test, predicted, strict=True))],
     )
-    common.plot_learning_curves(args.out / "learning_curves.png", history, metric="accuracy")
     figure = common.new_figure(width=7, height=6)
     ConfusionMatrixDisplay.from_predictions(
         y_test, predicted, labels=encoder.classes_, ax=figure.axes[0], colorbar=False
     )
     figure.axes[0].set_title(f"{args.model}: accuracy {results['test_accuracy']:.3f}")
     common.save_figure(args.out / "confusion_matrix.png", figure)
-    common.write_json(args.out / "metrics.json", metrics)
-    common.finish(args)
-    print(
-        f"\nWrote {args.out}/: model.keras metrics.json history.csv predictions.csv "
-        "learning_curves.png confusion_matrix.png"
-    )
+    common.save_run(args, model, history, metrics, curve_metric="accuracy")
 
 
 if __name__ == "__main__":
