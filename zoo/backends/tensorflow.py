@@ -6,14 +6,14 @@ its own gradient op); with a mask, a `tf.while_loop` whose input projection is
 hoisted out of the loop into one matrix product, masked the way Keras's loop
 masks (a masked step keeps the state and repeats the previous output, zeros
 before the first valid step). Neither route compiles under XLA, so a layer
-that takes them turns `supports_jit` off, as Keras does for cuDNN.
+that may take them turns `supports_jit` off when it is built, as Keras does
+for cuDNN.
 """
 
 import tensorflow as tf
 from keras import ops
 from tensorflow.python.ops import rnn_grad  # noqa: F401 (registers BlockLSTM's gradient)
 
-ROUTE = "block"  # "block" (BlockLSTM without masks) or "scan" (hoisted while loop)
 SUPPORTS_JIT = False  # neither BlockLSTM nor cuDNN compiles under XLA
 
 
@@ -58,15 +58,13 @@ def lstm(
         x = tf.reverse(x, [0])
     h0 = tf.cast(ops.convert_to_tensor(initial_h), kernel.dtype)
     c0 = tf.cast(ops.convert_to_tensor(initial_c), kernel.dtype)
-    if mask is None and ROUTE == "block":
+    if mask is None:
         outputs, h, c = _block_lstm(x, h0, c0, kernel, recurrent_kernel, bias)
     else:
-        keep = None
-        if mask is not None:
-            keep = tf.transpose(tf.cast(ops.convert_to_tensor(mask), tf.bool), [1, 0])[..., None]
-            if go_backwards:
-                keep = tf.reverse(keep, [0])
-        outputs, h, c = _scan(x, h0, c0, keep, kernel, recurrent_kernel, bias)
+        keep = tf.transpose(tf.cast(ops.convert_to_tensor(mask), tf.bool), [1, 0])[..., None]
+        if go_backwards:
+            keep = tf.reverse(keep, [0])
+        outputs, h, c = _masked_loop(x, h0, c0, keep, kernel, recurrent_kernel, bias)
     last = outputs[-1]
     outputs = tf.transpose(outputs, [1, 0, 2]) if return_sequences else last[:, None]
     return last, outputs, [h, c]
@@ -100,7 +98,7 @@ def _block_lstm(x, h0, c0, kernel, recurrent_kernel, bias):
     return h, h[-1], cs[-1]
 
 
-def _scan(x, h0, c0, keep, kernel, recurrent_kernel, bias):
+def _masked_loop(x, h0, c0, keep, kernel, recurrent_kernel, bias):
     projected = tf.einsum("tbf,fg->tbg", x, kernel) + bias
     steps = tf.shape(x)[0]
     outputs = tf.TensorArray(x.dtype, size=steps)
@@ -110,12 +108,9 @@ def _scan(x, h0, c0, keep, kernel, recurrent_kernel, bias):
         i, f, g, o = tf.split(z, 4, axis=-1)
         c_new = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
         h_new = tf.sigmoid(o) * tf.tanh(c_new)
-        if keep is not None:
-            valid = keep[t]
-            h_new, c_new = tf.where(valid, h_new, h), tf.where(valid, c_new, c)
-            out = tf.where(valid, h_new, out)
-        else:
-            out = h_new
+        valid = keep[t]
+        h_new, c_new = tf.where(valid, h_new, h), tf.where(valid, c_new, c)
+        out = tf.where(valid, h_new, out)
         return t + 1, h_new, c_new, out, outputs.write(t, out)
 
     _, h, c, _, outputs = tf.while_loop(

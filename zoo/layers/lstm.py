@@ -37,7 +37,7 @@ class LSTM(keras.layers.LSTM):
         if self.use_cudnn in ("auto", True) and not self.recurrent_dropout:
             step_mask = mask[0] if tree.is_nested(mask) else mask
             try:
-                result = backends.lstm(
+                return backends.lstm(
                     self._dropped_inputs(sequences, training),
                     initial_state[0],
                     initial_state[1],
@@ -54,8 +54,6 @@ class LSTM(keras.layers.LSTM):
                 )
             except NotImplementedError:
                 pass
-            else:
-                return result
         return super().inner_loop(sequences, initial_state, mask, training=training)
 
     def _dropped_inputs(self, sequences, training):
