@@ -219,6 +219,31 @@ def labelled_data(args):
     return x, y, x_test, y_test, f"{name} / {args.test}"
 
 
+def series_table(args, default):
+    """The `--data` CSV as a `SeriesTable` and its name (else `default()`, a
+    `(table, name)` pair); without `--target`, the table's only column is it."""
+    if args.data:
+        table = data.read_series_csv(args.data, date_column=args.date_column, fill=args.fill)
+        name = str(args.data)
+    else:
+        table, name = default()
+    if not args.target:
+        if len(table.names) != 1:
+            raise BadInput(f"--target is required: the columns are {table.names}")
+        args.target = tuple(table.names)
+    return table, name
+
+
+def scaled_sequences(kind, fit_on, *arrays):
+    """`arrays` of (n, steps, features) through one `kind` scaler (see
+    `zoo.data.make_scaler`) fit per feature on the rows of `fit_on`, as float32."""
+    scaler = data.make_scaler(kind).fit(fit_on.reshape(-1, fit_on.shape[2]))
+    return [
+        scaler.transform(x.reshape(-1, x.shape[2])).reshape(x.shape).astype("float32")
+        for x in arrays
+    ]
+
+
 def stratify(y):
     """`y` for `train_test_split(stratify=...)`, or None when a class has one member."""
     _, counts = np.unique(y, return_counts=True)

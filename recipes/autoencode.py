@@ -191,12 +191,6 @@ def fit(args, x_fit, x_val):
 # === Data ===
 
 
-def scaled(scaler, x):
-    """`x` (n, steps, features) through a scaler fit on rows of features."""
-    flat = scaler.transform(x.reshape(-1, x.shape[-1]))
-    return flat.reshape(x.shape).astype("float32")
-
-
 def sequences(x, path):
     """Equal-length sequences with gaps filled, or a clear error."""
     x, padded = data.prepare(x, normalize=None)
@@ -213,13 +207,6 @@ def labelled_sequences(args):
     x_train, y_train, x_test, y_test, dataset = common.labelled_data(args)
     x_train, x_test = data.same_length(x_train, x_test)
     return sequences(x_train, dataset), y_train, sequences(x_test, dataset), y_test, dataset
-
-
-def load_table(args):
-    if args.data:
-        table = data.read_series_csv(args.data, date_column=args.date_column, fill=args.fill)
-        return table, str(args.data)
-    return data.make_anomaly_series(), "generated sensor series (zoo.data.make_anomaly_series)"
 
 
 def part_windows(values, span, start, stop, stride=1):
@@ -253,11 +240,13 @@ def row_scores(errors, first, start, stop):
 
 
 def anomaly_series(args):
-    table, dataset = load_table(args)
-    if not args.target:
-        if len(table.names) != 1:
-            raise common.BadInput(f"--target is required: the columns are {table.names}")
-        args.target = tuple(table.names)
+    table, dataset = common.series_table(
+        args,
+        lambda: (
+            data.make_anomaly_series(),
+            "generated sensor series (zoo.data.make_anomaly_series)",
+        ),
+    )
     values = table.columns(list(args.target), "--target")
     labels = None
     if args.label_column:
@@ -266,9 +255,8 @@ def anomaly_series(args):
         labels = table.columns([args.label_column], "--label-column")[:, 0] != 0
     train_end, val_end = data.chronological_split(len(values), args.test_size, args.val_size)
     span = args.window + args.future_steps
-    normal_rows = slice(None) if labels is None else ~labels
-    fit_rows = np.arange(train_end)[normal_rows[:train_end] if labels is not None else slice(None)]
-    scaler = data.make_scaler(args.scaler).fit(values[fit_rows])
+    fit_rows = values[:train_end] if labels is None else values[:train_end][~labels[:train_end]]
+    scaler = data.make_scaler(args.scaler).fit(fit_rows)
     series = scaler.transform(values).astype("float32")
 
     parts = {}
@@ -291,31 +279,31 @@ def anomaly_series(args):
     if dirty_train.all() or dirty_val.all():
         part = "training" if dirty_train.all() else "validation"
         raise common.BadInput(f"every {part} window touches a labelled anomaly")
+    # validation rows are scored from their normal windows only: the threshold
+    # should reflect normal behaviour, not the neighbours of a labelled anomaly
+    x_train, x_val, first_val = x_train[~dirty_train], x_val[~dirty_val], first_val[~dirty_val]
     print(
         f"{dataset}: {len(values)} rows of {len(args.target)} series; "
-        f"{int((~dirty_train).sum())} normal training windows of {args.window} rows"
+        f"{len(x_train)} normal training windows of {args.window} rows"
         + (f" + {args.future_steps} future" if args.future_steps else "")
-        + f", {len(x_val)} validation and {len(x_test)} test windows"
+        + f", {len(dirty_val)} validation and {len(x_test)} test windows"
         + (f"; {int(labels.sum())} labelled anomalous rows" if labels is not None else "")
         + f"; backend {keras.backend.backend()}"
     )
-    model, history, seconds = fit(args, x_train[~dirty_train], x_val[~dirty_val])
+    model, history, seconds = fit(args, x_train, x_val)
 
-    # validation rows are scored from their normal windows only: the threshold
-    # should reflect normal behaviour, not the neighbours of a labelled anomaly
-    both = np.concatenate([x_val[~dirty_val], x_test])
+    both = np.concatenate([x_val, x_test])
     reconstructed = reconstruct(model, both, args)
     errors = step_errors(both, reconstructed)
-    n_val = int((~dirty_val).sum())
+    n_val = len(x_val)
     scorers = {args.model: (errors[:n_val], errors[n_val:])}
-    for name, scorer in window_baselines(args, x_train[~dirty_train]).items():
-        scores_val, scores_test = scorer(x_val[~dirty_val]), scorer(x_test)
-        scorers[name] = (scores_val, scores_test)
+    for name, scorer in window_baselines(args, x_train).items():
+        scorers[name] = (scorer(x_val), scorer(x_test))
 
     truth = None if labels is None else labels[test_start:test_stop]
     results = {}
     for name, (errors_val, errors_test) in scorers.items():
-        val_rows = row_scores(errors_val, first_val[~dirty_val], val_start, val_end)
+        val_rows = row_scores(errors_val, first_val, val_start, val_end)
         test_rows = row_scores(errors_test, first_test, test_start, test_stop)
         threshold = float(np.quantile(val_rows[~np.isnan(val_rows)], args.threshold_quantile))
         results[name] = detection(truth, test_rows, threshold)
@@ -344,7 +332,7 @@ def anomaly_series(args):
         "mode": "series",
         "unit": "row",
         "window": args.window,
-        "train_windows": int((~dirty_train).sum()),
+        "train_windows": len(x_train),
         "test_rows": int(test_stop - test_start),
         "test_anomalous_rows": None if truth is None else int(truth.sum()),
     }
@@ -361,8 +349,7 @@ def anomaly_sequences(args):
     x_fit, x_val = train_test_split(
         x_train[normal], test_size=VALIDATION_FRACTION, random_state=args.seed
     )
-    scaler = data.make_scaler(args.scaler).fit(x_fit.reshape(-1, x_fit.shape[2]))
-    x_fit, x_val, x_test = (scaled(scaler, x) for x in (x_fit, x_val, x_test))
+    x_fit, x_val, x_test = common.scaled_sequences(args.scaler, x_fit, x_fit, x_val, x_test)
     print(
         f"{dataset}: {len(x_fit)} train and {len(x_val)} validation sequences of class "
         f"{args.normal_label}, {len(x_test)} test sequences ({int(truth.sum())} anomalous) "
@@ -493,8 +480,9 @@ def anomaly(args):
 def embed(args):
     x_train, y_train, x_test, y_test, dataset = labelled_sequences(args)
     x_fit, x_val = train_test_split(x_train, test_size=VALIDATION_FRACTION, random_state=args.seed)
-    scaler = data.make_scaler(args.scaler).fit(x_fit.reshape(-1, x_fit.shape[2]))
-    x_fit, x_val, x_train, x_test = (scaled(scaler, x) for x in (x_fit, x_val, x_train, x_test))
+    x_fit, x_val, x_train, x_test = common.scaled_sequences(
+        args.scaler, x_fit, x_fit, x_val, x_train, x_test
+    )
     print(
         f"{dataset}: {len(x_fit)} train, {len(x_val)} validation (labels unused), "
         f"{len(x_test)} test sequences of {x_train.shape[1]} steps x {x_train.shape[2]} "

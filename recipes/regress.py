@@ -137,15 +137,7 @@ def linear_model(split):
 
 
 def load_series(args):
-    if args.data:
-        table = data.read_series_csv(args.data, date_column=args.date_column, fill=args.fill)
-        name = str(args.data)
-    else:
-        table, name = data.load_sunspots(), "sunspots (bundled)"
-    if not args.target:
-        if len(table.names) != 1:
-            raise common.BadInput(f"--target is required: the columns are {table.names}")
-        args.target = tuple(table.names)
+    table, name = common.series_table(args, lambda: (data.load_sunspots(), "sunspots (bundled)"))
     overlap = set(args.features) & set(args.target)
     if overlap:
         raise common.BadInput(f"--features repeats target column(s) {sorted(overlap)}")
@@ -315,11 +307,10 @@ def series_to_number(args):
         )
     y_train, y_test = _numeric(y_train, args.train), _numeric(y_test, args.test or args.train)
     x_train, x_test = data.same_length(x_train, x_test)
-    scaler = data.make_scaler(args.scaler).fit(x_train.reshape(-1, x_train.shape[2]))
     target_scaler = data.make_scaler(args.scaler).fit(y_train[:, None])
-    scale = lambda x: scaler.transform(x.reshape(-1, x.shape[2])).reshape(x.shape)  # noqa: E731
-    x_train, padded_train = data.prepare(scale(x_train).astype("float32"), normalize=None)
-    x_test, padded_test = data.prepare(scale(x_test).astype("float32"), normalize=None)
+    x_train, x_test = common.scaled_sequences(args.scaler, x_train, x_train, x_test)
+    x_train, padded_train = data.prepare(x_train, normalize=None)
+    x_test, padded_test = data.prepare(x_test, normalize=None)
     padded = padded_train or padded_test
     scaled_y = target_scaler.transform(y_train[:, None])
     x_fit, x_val, y_fit, y_val = train_test_split(
