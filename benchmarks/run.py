@@ -8,7 +8,8 @@ model built from `keras.layers.LSTM`, on each Keras backend in its own
 process, and a plain PyTorch model (`nn.LSTM`, a linear head, an Adam loop)
 of the same shape. Train speed is samples per second over a fixed number of
 `fit` steps after a warm-up epoch; predict speed is samples per second of
-`model.predict` on in-memory arrays (`torch.no_grad()` batches for PyTorch).
+`model.predict` on in-memory arrays (zoo's lean path for zoo's model, Keras's
+own for the built-in one; `torch.no_grad()` batches for PyTorch).
 Each figure is the median of `--repeats` measurements. Results go to
 `results.md` and `results.json` with the ratios zoo / Keras built-in and
 zoo / plain PyTorch. Speed is measured here and never asserted in a test.
@@ -74,6 +75,8 @@ def keras_worker(sizes, repeats):
             )
             if impl == "keras":
                 model = keras.models.clone_model(model, clone_function=_builtin_lstm)
+                # a plain keras.Model: Keras's own predict, not zoo's lean one
+                model = keras.Model(model.inputs, model.outputs)
             model.compile(keras.optimizers.Adam(1e-3), "mse")
             batch = size["batch"]
             fit = functools.partial(

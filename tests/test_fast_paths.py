@@ -221,3 +221,92 @@ def test_training_with_the_fast_path_matches_keras_after_steps():
         models.append(model)
     for a, b in zip(models[0].get_weights(), models[1].get_weights(), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+# === The lean predict path of zoo.models.SequenceModel ===
+
+
+def _spy_on_predict(monkeypatch):
+    """Records each batch the lean predict path runs (none when it declines)."""
+    record = []
+    module = backends._module()
+    make = getattr(module, "predict_function", None)
+    if make is not None:
+
+        def spy(model):
+            step = make(model)
+
+            def recorded(batch):
+                record.append(keras.tree.flatten(batch)[0].shape[0])
+                return step(batch)
+
+            return recorded
+
+        monkeypatch.setattr(module, "predict_function", spy)
+    return record
+
+
+def _regressor():
+    return zoo.stacked_lstm((6, 3), units=(5, 4), head="regression", num_outputs=2)
+
+
+def test_lean_predict_serves_arrays_and_matches_keras(monkeypatch):
+    record = _spy_on_predict(monkeypatch)
+    model = _regressor()
+    x = np.random.default_rng(0).normal(size=(70, 6, 3)).astype("float32")
+    got = model.predict(x, batch_size=32, verbose=0)
+    want = keras.Model.predict(model, x, batch_size=32, verbose=0)
+    assert isinstance(got, np.ndarray) and got.shape == (70, 2)
+    np.testing.assert_allclose(got, want, atol=1e-6, rtol=0)
+    if BACKEND == "jax":  # Keras's jitted predict measured as fast: no lean path
+        assert record == []
+    else:
+        assert record == [32, 32, 6]
+    tensor = keras.ops.convert_to_tensor(x)  # a backend tensor is served too
+    np.testing.assert_allclose(model.predict(tensor, verbose=0), want, atol=1e-6, rtol=0)
+
+
+def test_lean_predict_handles_dict_inputs_and_outputs():
+    model = zoo.lstm_autoencoder((6, 3), latent_dim=4, future_steps=2, conditional=True)
+    rng = np.random.default_rng(1)
+    x = {
+        "sequence": rng.normal(size=(9, 6, 3)).astype("float32"),
+        "true_future": rng.normal(size=(9, 2, 3)).astype("float32"),
+    }
+    got = model.predict(x, batch_size=4, verbose=0)
+    want = keras.Model.predict(model, x, batch_size=4, verbose=0)
+    assert sorted(got) == ["future", "reconstruction"]
+    assert got["future"].shape == (9, 2, 3) and got["reconstruction"].shape == (9, 6, 3)
+    for key in got:
+        np.testing.assert_allclose(got[key], want[key], atol=1e-6, rtol=0)
+
+
+def test_lean_predict_shows_the_progress_bar(capsys):
+    model = _regressor()
+    model.predict(np.zeros((10, 6, 3), "float32"), batch_size=4)
+    assert "3/3" in capsys.readouterr().out
+    model.predict(np.zeros((10, 6, 3), "float32"), batch_size=4, verbose=0)
+    assert capsys.readouterr().out == ""
+
+
+def test_other_inputs_go_to_keras_predict(monkeypatch):
+    """A PyDataset (or steps, or callbacks) runs Keras's own loop, same numbers."""
+    record = _spy_on_predict(monkeypatch)
+    model = _regressor()
+    x = np.random.default_rng(2).normal(size=(10, 6, 3)).astype("float32")
+
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return x[i * 5 : (i + 1) * 5]
+
+    want = model.predict(x, batch_size=5, verbose=0)
+    served = len(record)
+    np.testing.assert_allclose(model.predict(Batches(), verbose=0), want, atol=1e-6, rtol=0)
+    counted = keras.callbacks.LambdaCallback()
+    np.testing.assert_allclose(
+        model.predict(x, batch_size=5, verbose=0, callbacks=[counted]), want, atol=1e-6, rtol=0
+    )
+    assert len(record) == served  # neither call reached the lean path

@@ -3,13 +3,17 @@
 `lstm(...)` takes the arguments of `keras.src.backend.<backend>.rnn.lstm` and
 returns `(last_output, outputs, [h, c])`, or raises `NotImplementedError` when
 the running backend has no fused kernel that can serve this call; the layer
-then falls back to Keras's portable loop. This is the only place in `zoo/`
-that may import a backend framework, and it does so lazily.
+then falls back to Keras's portable loop. `predict(...)` is the lean inference
+loop of `zoo.models.SequenceModel.predict`, with the same fall-back contract.
+This is the only place in `zoo/` that may import a backend framework, and it
+does so lazily.
 """
 
 import importlib
+import math
 
 import keras
+import numpy as np
 
 _FAST_PATHS = {
     "tensorflow": "zoo.backends.tensorflow",
@@ -84,3 +88,46 @@ def supports_jit():
     """Whether the running backend's fast path compiles under XLA (`jit_compile`)."""
     module = _module()
     return getattr(module, "SUPPORTS_JIT", True)
+
+
+def predict(model, x, *, batch_size, verbose):
+    """`model.predict(x)` for in-memory arrays, without Keras's predict machinery.
+
+    Slices `x` (an array or backend tensor, or a list or dict of them) into
+    batches, runs the backend's compiled or gradient-free forward call on each
+    (`predict_function(model)` in the backend's module), shows Keras's progress
+    bar when `verbose` asks for one, and concatenates the outputs to NumPy,
+    as `keras.Model.predict` does. Raises `NotImplementedError` when the
+    backend has no such function or the input or set-up is one that Keras's
+    own `predict` should handle (generators, datasets, distribution).
+    """
+    make_step = getattr(_module(), "predict_function", None)
+    if make_step is None:
+        raise NotImplementedError(f"No lean predict for backend {keras.backend.backend()}")
+    if keras.distribution.distribution() is not None:
+        raise NotImplementedError("lean predict: not under a keras.distribution")
+    if not isinstance(x, (dict, list)) and not _in_memory(x):
+        raise NotImplementedError("lean predict: arrays and tensors only")
+    flat = keras.tree.flatten(x)
+    if not flat or not all(_in_memory(a) and len(a.shape) for a in flat):
+        raise NotImplementedError("lean predict: arrays and tensors only")
+    samples = {int(a.shape[0]) for a in flat}
+    if len(samples) != 1 or samples == {0}:
+        raise NotImplementedError("lean predict: Keras reports mismatched or empty inputs")
+    step = make_step(model)
+    steps = math.ceil(samples.pop() / batch_size)
+    bar = None
+    if verbose != 0:
+        bar = keras.utils.Progbar(steps, verbose=1 if verbose == "auto" else verbose)
+    outputs = []
+    for i in range(steps):
+        part = [a[i * batch_size : (i + 1) * batch_size] for a in flat]
+        outputs.append(step(keras.tree.pack_sequence_as(x, part)))
+        if bar is not None:
+            bar.update(i + 1)
+    outputs = keras.tree.map_structure(keras.ops.convert_to_numpy, outputs)
+    return keras.tree.map_structure_up_to(outputs[0], lambda *p: np.concatenate(p), *outputs)
+
+
+def _in_memory(value):
+    return isinstance(value, np.ndarray) or keras.ops.is_tensor(value)

@@ -10,6 +10,8 @@ that may take them turns `supports_jit` off when it is built, as Keras does
 for cuDNN.
 """
 
+import weakref
+
 import tensorflow as tf
 from keras import ops
 from tensorflow.python.ops import rnn_grad  # noqa: F401 (registers BlockLSTM's gradient)
@@ -117,3 +119,22 @@ def _masked_loop(x, h0, c0, keep, kernel, recurrent_kernel, bias):
         lambda t, *_: t < steps, body, (0, h0, c0, tf.zeros_like(h0), outputs)
     )
     return outputs.stack(), h, c
+
+
+_PREDICT_FUNCTIONS = weakref.WeakKeyDictionary()
+
+
+def predict_function(model):
+    """One batch of `model.predict`: a `tf.function` of the forward call.
+
+    Cached per model, traced once per batch shape (`reduce_retracing` turns
+    the last, smaller batch into a shape-generic trace). Declines under a
+    `tf.distribute` strategy, which Keras's own `predict` runs.
+    """
+    if tf.distribute.has_strategy() or getattr(model, "_distribute_strategy", None):
+        raise NotImplementedError("lean predict: not under a tf.distribute strategy")
+    if model not in _PREDICT_FUNCTIONS:
+        _PREDICT_FUNCTIONS[model] = tf.function(
+            lambda batch: model(batch, training=False), reduce_retracing=True
+        )
+    return _PREDICT_FUNCTIONS[model]

@@ -88,3 +88,14 @@ def lstm(
 def _index(steps, values):
     """(batch, steps) step indices broadcast over the last axis of `values`."""
     return steps[..., None].expand(-1, -1, values.shape[-1])
+
+
+def predict_function(model):
+    """One batch of `model.predict`: the forward call without autograd's bookkeeping."""
+
+    def step(batch):
+        with torch.no_grad():
+            return model(batch, training=False)
+
+    model.eval()  # what keras.Model.predict does on torch, for wrapped torch modules
+    return step

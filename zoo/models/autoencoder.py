@@ -5,6 +5,7 @@ import keras
 from zoo import _checks
 from zoo._registry import register_model
 from zoo.layers import LSTM, Reverse, SequenceDecoder
+from zoo.models._base import SequenceModel
 
 
 @register_model(tasks=("autoencoding",))
@@ -71,7 +72,7 @@ def lstm_autoencoder(
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"encoder_dropout_{i}")(x)
     latent = keras.layers.Dense(latent_dim, name="latent")(x)
-    encoder = keras.Model(sequence, latent, name="encoder")
+    encoder = SequenceModel(sequence, latent, name="encoder")
 
     # === Decoders ===
     inputs = keras.Input((timesteps, features), name="sequence")
@@ -99,4 +100,4 @@ def lstm_autoencoder(
         future = future_decoder(code, future_teacher)
         future = keras.layers.Identity(name="future")(future)
         outputs = {"reconstruction": reconstruction, "future": future}
-    return keras.Model(model_inputs, outputs, name=name or "lstm_autoencoder")
+    return SequenceModel(model_inputs, outputs, name=name or "lstm_autoencoder")

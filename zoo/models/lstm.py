@@ -5,6 +5,7 @@ import keras
 from zoo import _checks
 from zoo._registry import register_model
 from zoo.layers import LSTM
+from zoo.models._base import SequenceModel
 
 HEADS = ("classification", "regression", None)
 
@@ -106,7 +107,7 @@ def _build(
         x = keras.layers.Dense(num_outputs, dtype="float32", name="prediction")(x)
 
     # === Functional Model ===
-    return keras.Model(inputs, x, name=name)
+    return SequenceModel(inputs, x, name=name)
 
 
 @register_model()
