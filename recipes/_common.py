@@ -94,6 +94,13 @@ def parser(
         default=default_patience,
         help="epochs without validation improvement before stopping",
     )
+    p.add_argument(
+        "--distribute",
+        action="store_true",
+        help="data-parallel training over every local device (jax: keras.distribution."
+        "DataParallel; tensorflow: tf.distribute.MirroredStrategy); --batch-size is the "
+        "global batch",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path("runs") / task, help="output folder")
     p.add_argument(
@@ -264,6 +271,45 @@ def run(main):
         sys.exit(2)
 
 
+def distributed(args):
+    """The context a recipe builds, trains and predicts in.
+
+    Without `--distribute`, one device. With it, data parallelism through the
+    backend's own engine: on jax `keras.distribution.DataParallel` over
+    `keras.distribution.list_devices()` (after `keras.distribution.initialize()`
+    when `KERAS_DISTRIBUTION_NUM_PROCESSES` asks for several hosts), on
+    tensorflow `tf.distribute.MirroredStrategy` over the local GPUs (or, with
+    none, the logical CPU devices). Sets `args.devices`. The saved model is an
+    ordinary one.
+    """
+    args.devices = 1
+    if not args.distribute:
+        return contextlib.nullcontext()
+    backend = keras.backend.backend()
+    if backend == "jax":
+        if int(os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES", "1")) > 1:
+            keras.distribution.initialize()
+        devices = keras.distribution.list_devices()
+        args.devices = len(devices)
+        if args.batch_size % args.devices:
+            raise BadInput(
+                f"--batch-size {args.batch_size} must split evenly over the {args.devices} "
+                "devices of --distribute"
+            )
+        return keras.distribution.DataParallel(devices=devices).scope()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        strategy = tf.distribute.MirroredStrategy([device.name for device in devices])
+        args.devices = strategy.num_replicas_in_sync
+        return strategy.scope()
+    raise BadInput(
+        f"--distribute runs on the jax and tensorflow backends; Keras's {backend} backend "
+        "has no data-parallel fit"
+    )
+
+
 def compiled_model(args, input_shape, *, loss, metrics, masking=False, **head):
     """The `--model` builder with the shared flags and `head` options, compiled
     with Adam at `--learning-rate` (gradients clipped to norm 1)."""
@@ -304,6 +350,7 @@ def train(model, x, y, validation_data, args, monitor="val_loss"):
         `(history, train_seconds)`: history as a dict of per-epoch lists over
         the whole run (across resumes), and the seconds spent in epochs.
     """
+    x, y, validation_data = _split_evenly(args, x, y, validation_data)
     state = args.out / STATE_DIR
     done = state / "done.json"
     if args.resume:
@@ -355,6 +402,29 @@ def train(model, x, y, validation_data, args, monitor="val_loss"):
         model.load_weights(best_path)
     history = read_history(log_path)
     return history, float(np.sum(history.get("epoch_seconds", [0.0])))
+
+
+def _split_evenly(args, x, y, validation_data):
+    """On jax with several devices every batch must split evenly: with a batch
+    size that does (`distributed` checks it), trimming the training and
+    validation sets to a multiple of the device count makes every batch do."""
+    devices = getattr(args, "devices", 1)
+    if devices == 1 or keras.backend.backend() != "jax":
+        return x, y, validation_data
+
+    def trim(arrays, name):
+        samples = len(keras.tree.flatten(arrays)[0])
+        keep = samples - samples % devices
+        if keep < samples:
+            print(
+                f"note: --distribute uses {keep} of {samples} {name} sequences ({devices} devices)"
+            )
+        return keras.tree.map_structure(lambda a: a[:keep], arrays)
+
+    x, y = trim((x, y), "training")
+    if validation_data is not None:
+        validation_data = trim(tuple(validation_data), "validation")
+    return x, y, validation_data
 
 
 def finish(args):
@@ -542,4 +612,9 @@ def _cell(value):
 
 
 def environment(args):
-    return {"backend": keras.backend.backend(), "keras": keras.__version__, "seed": args.seed}
+    return {
+        "backend": keras.backend.backend(),
+        "keras": keras.__version__,
+        "seed": args.seed,
+        "devices": getattr(args, "devices", 1),
+    }

@@ -609,6 +609,11 @@ def plot_sequence_errors(args, errors, truth, threshold):
 
 def main(argv=None):
     args = parse_args(argv)
+    with common.distributed(args):  # one device, or --distribute's data parallelism
+        autoencode(args)
+
+
+def autoencode(args):
     common.seed_everything(args.seed)
     model, dataset, history, seconds, metrics = (anomaly if args.task == "anomaly" else embed)(args)
     metrics = {

@@ -80,6 +80,11 @@ def scores(y_true, y_pred):
 
 def main(argv=None):
     args = parse_args(argv)
+    with common.distributed(args):  # one device, or --distribute's data parallelism
+        classify(args)
+
+
+def classify(args):
     common.seed_everything(args.seed)
 
     # === Load and prepare ===

@@ -387,6 +387,11 @@ def _flat(windows):
 
 def main(argv=None):
     args = parse_args(argv)
+    with common.distributed(args):  # one device, or --distribute's data parallelism
+        regress(args)
+
+
+def regress(args):
     common.seed_everything(args.seed)
     task = series_to_number if args.train else forecast
     model, dataset, history, seconds, results, reference, extra = task(args)

@@ -1,0 +1,146 @@
+"""`--distribute`: data-parallel training through each backend's own engine.
+
+Two devices on a CPU-only machine: jax gets two host devices from the XLA flag
+(set before jax starts, so in a subprocess), TensorFlow two logical CPU
+devices (set before it starts, likewise). With the same global batch, the
+distributed run's losses match the single-device run's, and what it saves is
+an ordinary model that loads on one device and predicts what the
+single-device model predicts.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from recipes import classify
+from tests.recipe_helpers import ROOT, run_in_process, stderr_lines
+from tests.test_recipe_classify import waves
+
+BACKEND = keras.backend.backend()
+FLAGS = ["--epochs", "3", "--units", "8", "--batch-size", "16", "--dropout", "0"]
+# Two logical CPU devices for TensorFlow, then the recipe's command line.
+TF_TWO_CPUS = """
+import sys
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from recipes import _common, classify
+_common.run(lambda: classify.main(sys.argv[1:]))
+"""
+
+
+@pytest.fixture
+def wave_files(tmp_path):
+    """160 training sequences (120 fit + 40 validation: both split evenly over two
+    devices) and 41 test sequences (an odd count: predict pads and trims)."""
+    paths = []
+    for name, n, seed in (("train", 160, 0), ("test", 41, 1)):
+        x, y = waves(n=n, seed=seed)
+        paths.append(tmp_path / f"{name}.npz")
+        np.savez(paths[-1], x=x, y=y)
+    return paths
+
+
+def _run_twice(tmp_path, wave_files, prefix, env):
+    """The recipe without and with --distribute; returns both output folders."""
+    train, test = wave_files
+    outs = []
+    for extra in ([], ["--distribute"]):
+        out = tmp_path / ("distributed" if extra else "single")
+        argv = ["--train", train, "--test", test, "--val-split", "0.25", "--out", out]
+        done = subprocess.run(
+            [*prefix, *map(str, argv + FLAGS + extra)],
+            cwd=ROOT,
+            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **env),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, stderr_lines(done.stderr)[-5:]
+        outs.append(out)
+    return outs
+
+
+def _assert_same_training(single, distributed, devices):
+    one, many = (json.loads((d / "metrics.json").read_text()) for d in (single, distributed))
+    assert (one["devices"], many["devices"]) == (1, devices)
+    curves = [
+        np.genfromtxt(d / "history.csv", delimiter=",", names=True) for d in (single, distributed)
+    ]
+    for column in ("loss", "val_loss", "accuracy"):
+        np.testing.assert_allclose(curves[1][column], curves[0][column], rtol=1e-4, atol=1e-5)
+    assert curves[0]["loss"][-1] < curves[0]["loss"][0]  # it trained
+    # The distributed run saved an ordinary model: it loads here, on one device.
+    x, _ = waves(n=41, seed=1)
+    models = [keras.saving.load_model(d / "model.keras") for d in (single, distributed)]
+    predictions = [m.predict(x, verbose=0) for m in models]
+    assert predictions[1].shape == (41, 3)
+    np.testing.assert_allclose(predictions[1], predictions[0], atol=1e-4)
+    lines = [(d / "predictions.csv").read_text().splitlines() for d in (single, distributed)]
+    assert len(lines[1]) == 42 and lines[1] == lines[0]  # header + every test sequence
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="runs jax in a subprocess; once, in the jax suite")
+def test_jax_data_parallel_over_two_devices_trains_like_one(tmp_path, wave_files):
+    env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    prefix = [sys.executable, "-m", "recipes.classify"]
+    _assert_same_training(*_run_twice(tmp_path, wave_files, prefix, env), devices=2)
+
+
+@pytest.mark.skipif(
+    BACKEND != "tensorflow", reason="runs TensorFlow in a subprocess; once, in its suite"
+)
+def test_tensorflow_mirrored_over_two_cpus_trains_like_one(tmp_path, wave_files):
+    env = {"KERAS_BACKEND": "tensorflow"}
+    prefix = [sys.executable, "-c", TF_TWO_CPUS]
+    _assert_same_training(*_run_twice(tmp_path, wave_files, prefix, env), devices=2)
+
+
+@pytest.mark.skipif(BACKEND != "torch", reason="the torch backend's answer to --distribute")
+def test_torch_distribute_is_a_clear_error(tmp_path, wave_files, capsys):
+    argv = ["--train", wave_files[0], "--out", tmp_path / "run", *FLAGS, "--distribute"]
+    status, _, stderr = run_in_process(classify.main, argv, capsys)
+    assert status == 2
+    assert stderr.strip() == (
+        "error: --distribute runs on the jax and tensorflow backends; Keras's torch "
+        "backend has no data-parallel fit"
+    )
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="checks jax's device count; once, in the jax suite")
+def test_jax_batch_must_split_over_the_devices(tmp_path, wave_files):
+    train, _ = wave_files
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "recipes.classify",
+            "--train",
+            str(train),
+            "--out",
+            str(tmp_path / "run"),
+            "--batch-size",
+            "15",
+            "--distribute",
+        ],
+        cwd=ROOT,
+        env=dict(
+            os.environ,
+            KERAS_BACKEND="jax",
+            TF_CPP_MIN_LOG_LEVEL="3",
+            XLA_FLAGS="--xla_force_host_platform_device_count=2",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2
+    assert stderr_lines(done.stderr) == [
+        "error: --batch-size 15 must split evenly over the 2 devices of --distribute"
+    ]
