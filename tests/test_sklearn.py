@@ -2,6 +2,7 @@
 
 import pickle
 
+import keras
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -87,6 +88,12 @@ def labelled_waves(n=160, seed=0):
     expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS[type(estimator).__name__],
 )
 def test_scikit_learn_estimator_checks(estimator, check):
+    """scikit-learn's checks run once, in the torch suite (the fastest to fit):
+    what they test (parameters, input validation, errors, tags, pickling) is the
+    estimators' own code, the same on every backend; fitting, predicting,
+    pickling, grid search and pipelines run on every backend in the tests below."""
+    if keras.backend.backend() != "torch":
+        pytest.skip("scikit-learn's estimator checks run once, in the torch suite")
     check(estimator)
 
 
