@@ -1,6 +1,6 @@
 """Training and prediction throughput: zoo against Keras's LSTM and plain PyTorch.
 
-    make bench                                   # every backend and size, ~15 minutes
+    make bench                                   # every backend and size, ~10 minutes
     python -m benchmarks.run --sizes standard --repeats 3 --out /tmp/bench
 
 For each size, in one run: `zoo.stacked_lstm` (zoo's LSTM layer) and the same
