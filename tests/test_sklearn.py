@@ -147,7 +147,9 @@ def test_params_clone_and_errors():
         LSTMRegressor(validation_fraction=1.5).fit(x, target)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         LSTMRegressor().fit(x, target[:-1])
-    fitted = LSTMClassifier(units=4, epochs=1).fit(x, names)
+    # A grid search may hand over NumPy integers: accepted as Python ints.
+    fitted = LSTMClassifier(units=4, epochs=np.int64(1), batch_size=np.int64(8)).fit(x, names)
+    assert fitted.n_iter_ == 1
     with pytest.raises(ValueError, match="X has 2 features, but LSTMClassifier is expecting 3"):
         fitted.predict(x[..., :2])
     with pytest.raises(ValueError, match="X has 5 timesteps, but LSTMClassifier was fitted on 12"):

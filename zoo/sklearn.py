@@ -36,7 +36,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from zoo import _registry
+from zoo import _checks, _registry
 from zoo.data import make_scaler
 from zoo.models.autoencoder import lstm_autoencoder
 
@@ -335,7 +335,7 @@ class _LSTMEstimator(_KerasModelPickle, BaseEstimator):
             )
         X = as_sequences(X)
         check_consistent_length(X, y)
-        self._check_params()
+        epochs, batch_size = self._check_params()
         targets = self._encode_targets(y)
         if self.random_state is not None:
             keras.utils.set_random_seed(self.random_state)
@@ -363,8 +363,8 @@ class _LSTMEstimator(_KerasModelPickle, BaseEstimator):
             fit_x,
             fit_y,
             validation_data=validation,
-            epochs=self.epochs,
-            batch_size=min(self.batch_size, len(fit_x)),
+            epochs=epochs,
+            batch_size=min(batch_size, len(fit_x)),
             callbacks=callbacks,
             verbose=self.verbose,
         )
@@ -375,22 +375,14 @@ class _LSTMEstimator(_KerasModelPickle, BaseEstimator):
         return self
 
     def _check_params(self):
-        tasks = _registry.list_models(task=self._head)
-        if self.model not in tasks:
-            raise ValueError(
-                f"Expected `model` to be one of {tasks}. Received: model={self.model!r}"
-            )
-        if not 0.0 <= self.validation_fraction < 1.0:
-            raise ValueError(
-                "Expected `validation_fraction` in [0, 1). "
-                f"Received: validation_fraction={self.validation_fraction!r}"
-            )
-        for name in ("epochs", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"Expected `{name}` to be a positive integer. Received: {name}={value!r}"
-                )
+        """Raises on a bad parameter; returns `epochs` and `batch_size` as Python ints
+        (a grid search may pass NumPy integers, which torch's data loader refuses)."""
+        _checks.check_choice("model", self.model, _registry.list_models(task=self._head))
+        _checks.check_rate("validation_fraction", self.validation_fraction)
+        return (
+            _checks.check_positive_int("epochs", self.epochs),
+            _checks.check_positive_int("batch_size", self.batch_size),
+        )
 
     def _split(self, X, y):
         """`(X, y)` to fit on and the validation pair, or None without early stopping."""
@@ -413,7 +405,7 @@ class _LSTMEstimator(_KerasModelPickle, BaseEstimator):
         check_is_fitted(self, "model_")
         X = as_sequences(X)
         _check_features(self, X, self.n_timesteps_in_)
-        return self.model_.predict(X, batch_size=max(self.batch_size, 256), verbose=0)
+        return self.model_.predict(X, batch_size=max(int(self.batch_size), 256), verbose=0)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
