@@ -106,10 +106,10 @@ def predict(model, x, *, batch_size, verbose):
         raise NotImplementedError(f"No lean predict for backend {keras.backend.backend()}")
     if keras.distribution.distribution() is not None:
         raise NotImplementedError("lean predict: not under a keras.distribution")
-    if not isinstance(x, (dict, list)) and not _in_memory(x):
-        raise NotImplementedError("lean predict: arrays and tensors only")
     flat = keras.tree.flatten(x)
-    if not flat or not all(_in_memory(a) and len(a.shape) for a in flat):
+    # A tuple is Keras's (x, y, sample_weight); datasets, generators and frames
+    # are leaves that are not arrays: all of them are for Keras's own predict.
+    if isinstance(x, tuple) or not flat or not all(_in_memory(a) and len(a.shape) for a in flat):
         raise NotImplementedError("lean predict: arrays and tensors only")
     samples = {int(a.shape[0]) for a in flat}
     if len(samples) != 1 or samples == {0}:
