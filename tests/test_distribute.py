@@ -46,6 +46,22 @@ def wave_files(tmp_path):
     return paths
 
 
+JAX_TWO_DEVICES = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+CLASSIFY = [sys.executable, "-m", "recipes.classify"]
+
+
+def _run(prefix, argv, env):
+    """`prefix argv` in its own process with `env` added to this one's."""
+    return subprocess.run(
+        [*prefix, *map(str, argv)],
+        cwd=ROOT,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 def _run_twice(tmp_path, wave_files, prefix, env):
     """The recipe without and with --distribute; returns both output folders."""
     train, test = wave_files
@@ -53,14 +69,7 @@ def _run_twice(tmp_path, wave_files, prefix, env):
     for extra in ([], ["--distribute"]):
         out = tmp_path / ("distributed" if extra else "single")
         argv = ["--train", train, "--test", test, "--val-split", "0.25", "--out", out]
-        done = subprocess.run(
-            [*prefix, *map(str, argv + FLAGS + extra)],
-            cwd=ROOT,
-            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **env),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        done = _run(prefix, argv + FLAGS + extra, env)
         assert done.returncode == 0, stderr_lines(done.stderr)[-5:]
         outs.append(out)
     return outs
@@ -87,9 +96,8 @@ def _assert_same_training(single, distributed, devices):
 
 @pytest.mark.skipif(BACKEND != "jax", reason="runs jax in a subprocess; once, in the jax suite")
 def test_jax_data_parallel_over_two_devices_trains_like_one(tmp_path, wave_files):
-    env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
-    prefix = [sys.executable, "-m", "recipes.classify"]
-    _assert_same_training(*_run_twice(tmp_path, wave_files, prefix, env), devices=2)
+    outs = _run_twice(tmp_path, wave_files, CLASSIFY, JAX_TWO_DEVICES)
+    _assert_same_training(*outs, devices=2)
 
 
 @pytest.mark.skipif(
@@ -115,31 +123,8 @@ def test_torch_distribute_is_a_clear_error(tmp_path, wave_files, capsys):
 
 @pytest.mark.skipif(BACKEND != "jax", reason="checks jax's device count; once, in the jax suite")
 def test_jax_batch_must_split_over_the_devices(tmp_path, wave_files):
-    train, _ = wave_files
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "recipes.classify",
-            "--train",
-            str(train),
-            "--out",
-            str(tmp_path / "run"),
-            "--batch-size",
-            "15",
-            "--distribute",
-        ],
-        cwd=ROOT,
-        env=dict(
-            os.environ,
-            KERAS_BACKEND="jax",
-            TF_CPP_MIN_LOG_LEVEL="3",
-            XLA_FLAGS="--xla_force_host_platform_device_count=2",
-        ),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    argv = ["--train", wave_files[0], "--out", tmp_path / "run", "--batch-size", "15"]
+    done = _run(CLASSIFY, [*argv, "--distribute"], JAX_TWO_DEVICES)
     assert done.returncode == 2
     assert stderr_lines(done.stderr) == [
         "error: --batch-size 15 must split evenly over the 2 devices of --distribute"
