@@ -90,6 +90,17 @@ def supports_jit():
     return getattr(module, "SUPPORTS_JIT", True)
 
 
+def eager_layer_calls():
+    """Whether models may call their layers' `call` directly: eager torch only.
+
+    TensorFlow and JAX trace a model once into a compiled function, where
+    `Layer.__call__` costs nothing per batch and may place tensors (layouts
+    under a `keras.distribution`); the torch backend runs every call eagerly.
+    """
+    direct = getattr(_module(), "eager_layer_calls", None)
+    return direct is not None and keras.distribution.distribution() is None and direct()
+
+
 def predict(model, x, *, batch_size, verbose):
     """`model.predict(x)` for in-memory arrays, without Keras's predict machinery.
 
@@ -109,7 +120,7 @@ def predict(model, x, *, batch_size, verbose):
     flat = keras.tree.flatten(x)
     # A tuple is Keras's (x, y, sample_weight); datasets, generators and frames
     # are leaves that are not arrays: all of them are for Keras's own predict.
-    if isinstance(x, tuple) or not flat or not all(_in_memory(a) and len(a.shape) for a in flat):
+    if isinstance(x, tuple) or not flat or not all(in_memory(a) and len(a.shape) for a in flat):
         raise NotImplementedError("lean predict: arrays and tensors only")
     samples = {int(a.shape[0]) for a in flat}
     if len(samples) != 1 or samples == {0}:
@@ -129,5 +140,6 @@ def predict(model, x, *, batch_size, verbose):
     return keras.tree.map_structure_up_to(outputs[0], lambda *p: np.concatenate(p), *outputs)
 
 
-def _in_memory(value):
+def in_memory(value):
+    """Whether `value` is a NumPy array or a backend tensor (not a dataset or generator)."""
     return isinstance(value, np.ndarray) or keras.ops.is_tensor(value)

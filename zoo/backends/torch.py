@@ -90,12 +90,23 @@ def _index(steps, values):
     return steps[..., None].expand(-1, -1, values.shape[-1])
 
 
+def eager_layer_calls():
+    """Eager torch, where `Layer.__call__`'s bookkeeping is paid on every call."""
+    return not (torch.jit.is_tracing() or torch.compiler.is_compiling())
+
+
 def predict_function(model):
-    """One batch of `model.predict`: the forward call without autograd's bookkeeping."""
+    """One batch of `model.predict`: the model's graph without autograd's bookkeeping.
+
+    Runs `model.call`, skipping `Layer.__call__` at the model level too: the
+    model is built and called at the top level (`SequenceModel.predict` has
+    checked the input shapes), so that call's bookkeeping (call context,
+    masks, symbolic nodes) has nothing to do.
+    """
 
     def step(batch):
         with torch.no_grad():
-            return model(batch, training=False)
+            return model.call(batch, training=False)
 
     model.eval()  # what keras.Model.predict does on torch, for wrapped torch modules
     return step

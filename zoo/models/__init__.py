@@ -1,6 +1,7 @@
 """Model builders, one file per family. Importing a file registers its builders."""
 
+from zoo.models._base import SequenceModel
 from zoo.models.autoencoder import lstm_autoencoder
 from zoo.models.lstm import lstm, stacked_lstm
 
-__all__ = ["lstm", "lstm_autoencoder", "stacked_lstm"]
+__all__ = ["SequenceModel", "lstm", "lstm_autoencoder", "stacked_lstm"]
