@@ -397,3 +397,45 @@ def test_training_through_the_walk_matches_keras():
         trained.append(model.get_weights())
     for a, b in zip(*trained, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+# === TensorFlow's lean predict: an XLA function on the CPU ===
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="the XLA predict function is TensorFlow's")
+def test_tensorflow_predicts_through_xla_with_keras_loop(monkeypatch):
+    import tensorflow as tf
+
+    from zoo.backends import tensorflow as tf_paths
+
+    if tf.config.list_logical_devices("GPU"):
+        pytest.skip("on a GPU the plain function keeps Keras's cuDNN path")
+    record = _spy_on_fallbacks(monkeypatch)
+    model = _regressor()
+    x = np.random.default_rng(7).normal(size=(20, 6, 3)).astype("float32")
+    got = model.predict(x, batch_size=8, verbose=0)
+    # traced for the full and the last batch, each LSTM declining BlockLSTM
+    assert record == ["fell back"] * 4
+    assert tf_paths._PREDICT_FUNCTIONS[model].xla is not None  # compiled, and kept
+    np.testing.assert_allclose(got, plain_functional(model).predict(x, verbose=0), atol=1e-6)
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="the XLA predict function is TensorFlow's")
+def test_tensorflow_predict_falls_back_where_xla_cannot_compile():
+    import tensorflow as tf
+
+    from zoo.backends import tensorflow as tf_paths
+
+    class NumpyDoubled(keras.layers.Layer):  # tf.numpy_function: no XLA kernel
+        def call(self, x):
+            y = tf.numpy_function(lambda a: a * 2.0, [x], tf.float32)
+            y.set_shape(x.shape)
+            return y
+
+    inputs = keras.Input((6, 3))
+    outputs = keras.layers.Dense(1)(NumpyDoubled()(zoo.layers.LSTM(4)(inputs)))
+    model = zoo.models.SequenceModel(inputs, outputs)
+    x = np.random.default_rng(8).normal(size=(10, 6, 3)).astype("float32")
+    got = model.predict(x, batch_size=4, verbose=0)
+    np.testing.assert_allclose(got, plain_functional(model).predict(x, verbose=0), atol=1e-6)
+    assert tf_paths._PREDICT_FUNCTIONS[model].xla is None
