@@ -35,6 +35,10 @@ class SequenceModel(keras.Model):
     needs every batch to split evenly, NumPy inputs of any length are padded
     to a multiple of the device count for Keras's predict and the padding's
     outputs dropped.
+
+    On eager torch, `call` walks the graph with `_Plan` (see the module's
+    docstring): the same numbers as `Functional.call`, for `fit`, `evaluate`
+    and direct calls too.
     """
 
     def call(self, inputs, training=None, mask=None, **kwargs):
