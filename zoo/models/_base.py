@@ -7,7 +7,7 @@ backend has one (`zoo.backends.predict`): at the sizes this zoo is built for,
 list, per-batch conversions) costs as much as the LSTMs themselves.
 
 On the torch backend, which runs the model eagerly, its `call` also walks
-the graph lean (`_Plan`): each Keras or zoo layer's `call` is run directly,
+the graph lean (`_walk`): each Keras or zoo layer's `call` is run directly,
 without `Layer.__call__`'s per-call work (input conversion, signature
 binding, call context, mask bookkeeping), which at these sizes costs about
 as much as the LSTM kernels. TensorFlow and JAX trace the graph once into a
@@ -36,16 +36,16 @@ class SequenceModel(keras.Model):
     to a multiple of the device count for Keras's predict and the padding's
     outputs dropped.
 
-    On eager torch, `call` walks the graph with `_Plan` (see the module's
+    On eager torch, `call` walks the graph with `_walk` (see the module's
     docstring): the same numbers as `Functional.call`, for `fit`, `evaluate`
     and direct calls too.
     """
 
     def call(self, inputs, training=None, mask=None, **kwargs):
-        if mask is None and not kwargs and backends.eager_layer_calls():
-            plan = _plan(self)
-            if plan is not None and not _symbolic(inputs):
-                return plan.run(self._standardize_inputs(inputs), training)
+        if mask is None and not kwargs and backends.eager_layer_calls() and not _symbolic(inputs):
+            outputs = _walk(self, inputs, training)
+            if outputs is not None:
+                return outputs
         return super().call(inputs, training=training, mask=mask, **kwargs)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -82,99 +82,79 @@ def data_parallel_devices():
     return 1 if mesh is None else int(np.prod(mesh.shape))
 
 
-_PLANS = weakref.WeakKeyDictionary()
+_UNMASKED = weakref.WeakKeyDictionary()  # model -> whether no tensor of its graph carries a mask
+_DIRECT = weakref.WeakKeyDictionary()  # layer -> whether its `call` may run without `__call__`
 
 
-def _plan(model):
-    """The model's cached `_Plan`, or None where the graph carries masks."""
-    if model not in _PLANS:
-        _PLANS[model] = _Plan.of(model)
-    return _PLANS[model]
+def _walk(model, inputs, training):
+    """`Functional.call` through Keras's own graph walk, calling layers as `_call_layer` does.
+
+    None where the graph's tensors carry Keras masks: those travel through
+    `Layer.__call__`, so Keras's `call` serves.
+    """
+    if model not in _UNMASKED:
+        _UNMASKED[model] = not any(
+            _has_mask(t)
+            for nodes in model._nodes_by_depth.values()
+            for n in nodes
+            for t in n.outputs
+        )
+    if not _UNMASKED[model]:
+        return None
+    outputs = model._run_through_graph(
+        model._standardize_inputs(inputs),
+        operation_fn=lambda operation: operation,
+        call_fn=lambda operation, *args, **kwargs: _call_layer(operation, args, kwargs, training),
+    )
+    # Functional.call returns a one-output list as the output itself
+    if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+        return outputs[0]
+    return outputs
+
+
+def _call_layer(operation, args, kwargs, training):
+    """One node: `layer.call(x, training=...)` where `__call__` is bookkeeping only.
+
+    That is a layer of Keras or zoo taking one tensor of its own dtype (plus
+    the `training` and empty `mask` that `__call__` recorded on the node),
+    computing in its variables' dtype, without an activity regulariser. Every
+    other node (a user's layer, several or keyword tensors, ops) is called as
+    `Functional.call` calls it.
+    """
+    if training is not None and "training" in getattr(operation, "_call_context_args", ()):
+        kwargs["training"] = training
+    if (
+        len(args) == 1
+        and kwargs.get("mask") is None
+        and set(kwargs) <= {"training", "mask"}
+        and keras.ops.is_tensor(args[0])
+        and _direct(operation)
+        and (
+            not operation._convert_input_args
+            or keras.backend.standardize_dtype(args[0].dtype) == operation.input_dtype
+        )
+    ):
+        if operation._call_has_training_arg:
+            return operation.call(args[0], training=kwargs.get("training"))
+        return operation.call(args[0])
+    return operation(*args, **kwargs)
+
+
+def _direct(operation):
+    if operation not in _DIRECT:
+        _DIRECT[operation] = (
+            isinstance(operation, keras.layers.Layer)
+            and not isinstance(operation, keras.layers.InputLayer)
+            # a user's layer may rely on anything __call__ does
+            and type(operation).__module__.split(".")[0] in ("keras", "zoo")
+            and operation.activity_regularizer is None
+            and operation.compute_dtype == operation.variable_dtype
+        )
+    return _DIRECT[operation]
 
 
 def _symbolic(inputs):
     return any(isinstance(x, keras.KerasTensor) for x in keras.tree.flatten(inputs))
-
-
-class _Plan:
-    """A functional model's graph as a list of steps, for eager backends.
-
-    What `Functional.call` does, minus `Layer.__call__` where it is
-    bookkeeping only: a layer of Keras or zoo that takes one tensor of its
-    own dtype, computes in its variables' dtype and has no activity
-    regulariser gets `layer.call(x, training=...)`; every other step (custom
-    layers, several inputs, keyword tensors, ops) is called as Keras calls
-    it. Graphs whose tensors carry Keras masks are not planned: their masks
-    travel through `Layer.__call__`.
-    """
-
-    def __init__(self, inputs, steps, outputs, structure):
-        self.inputs, self.steps, self.outputs = inputs, steps, outputs
-        self.structure = structure  # the outputs' nesting, as the model returns them
-
-    @classmethod
-    def of(cls, model):
-        steps = []
-        for depth in sorted(model._nodes_by_depth, reverse=True):
-            for node in model._nodes_by_depth[depth]:
-                if node.is_input or not node.operation:
-                    continue
-                if any(_has_mask(t) for t in node.outputs):
-                    return None
-                direct = _direct_arg(node)
-                wanted = [id(t) for t in node.input_tensors]
-                steps.append((node, direct, wanted, [id(t) for t in node.outputs]))
-        outputs = [id(x) for x in model.outputs]
-        return cls([id(x) for x in model.inputs], steps, outputs, model._outputs_struct)
-
-    def run(self, inputs, training):
-        values = dict(zip(self.inputs, inputs, strict=True))
-        for node, direct, wanted, produced in self.steps:
-            if any(key not in values for key in wanted):
-                continue  # not reachable from these inputs, as in Functional
-            operation = node.operation
-            if direct is not None:
-                if operation._call_has_training_arg:
-                    recorded = node.arguments.kwargs.get("training", None)
-                    mode = recorded if training is None else training
-                    outputs = operation.call(values[direct], training=mode)
-                else:
-                    outputs = operation.call(values[direct])
-            else:
-                args, kwargs = node.arguments.fill_in(values)
-                if training is not None and "training" in getattr(
-                    operation, "_call_context_args", ()
-                ):
-                    kwargs["training"] = training
-                outputs = operation(*args, **kwargs)
-            values.update(zip(produced, keras.tree.flatten(outputs), strict=False))  # as Keras
-        outputs = keras.tree.pack_sequence_as(self.structure, [values[key] for key in self.outputs])
-        # Functional.call returns a one-output list as the output itself
-        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
-            return outputs[0]
-        return outputs
-
-
-def _direct_arg(node):
-    """The id of a node's one input tensor when its layer may be called directly."""
-    layer = node.operation
-    args, kwargs = node.arguments.args, node.arguments.kwargs
-    # Layer.__call__ records the `training` and `mask` it filled in
-    if len(args) != 1 or not isinstance(args[0], keras.KerasTensor):
-        return None
-    if set(kwargs) - {"training", "mask"} or kwargs.get("mask") is not None:
-        return None
-    if not isinstance(layer, keras.layers.Layer) or isinstance(layer, keras.layers.InputLayer):
-        return None
-    if type(layer).__module__.split(".")[0] not in ("keras", "zoo"):
-        return None  # a user's layer may rely on anything __call__ does
-    if layer.activity_regularizer is not None or layer.compute_dtype != layer.variable_dtype:
-        return None
-    if layer._convert_input_args and keras.backend.standardize_dtype(args[0].dtype) != (
-        layer.input_dtype
-    ):
-        return None
-    return id(args[0])
 
 
 def _has_mask(tensor):
