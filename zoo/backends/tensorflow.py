@@ -159,7 +159,7 @@ class _Forward:
         def forward_xla(batch):
             token = _XLA_TRACE.set(True)
             try:
-                return model(batch, training=False)
+                return forward(batch)
             finally:
                 _XLA_TRACE.reset(token)
 
