@@ -1,6 +1,12 @@
 """Data: loaders for `.npz`, `.csv` and UCR/UEA `.ts` files, preparation, bundled and
-generated sets."""
+generated sets, forecasting windows and anomaly scoring.
 
+Every check raises `zoo.InputError` (a `ValueError`) naming the file and line,
+or the argument.
+"""
+
+from zoo.data._anomaly import ANOMALY_METRICS, detection, part_windows, row_scores, touches
+from zoo.data._checks import check_finite, check_finite_targets
 from zoo.data._files import check_compatible, load, load_csv, load_npz, load_ts
 from zoo.data._prepare import MASK_VALUE, flatten_for_baseline, lengths, prepare, same_length
 from zoo.data._series import (
@@ -9,6 +15,7 @@ from zoo.data._series import (
     SCALERS,
     Forecasting,
     SeriesTable,
+    chronological_parts,
     chronological_split,
     forecasting_data,
     make_scaler,
@@ -21,6 +28,7 @@ from zoo.data.bundled import load_digits, load_sunspots, sunspots_path
 
 __all__ = [
     "ANOMALY_KINDS",
+    "ANOMALY_METRICS",
     "make_anomaly_series",
     "FILLS",
     "PREDICT",
@@ -28,11 +36,18 @@ __all__ = [
     "same_length",
     "Forecasting",
     "SeriesTable",
+    "check_finite",
+    "check_finite_targets",
+    "chronological_parts",
     "chronological_split",
+    "detection",
     "forecasting_data",
     "make_scaler",
+    "part_windows",
     "read_series_csv",
     "relative",
+    "row_scores",
+    "touches",
     "windows",
     "load_sunspots",
     "sunspots_path",

@@ -3,103 +3,254 @@
 Every loader returns `x`, float32 of shape (samples, timesteps, features), and
 `y`, one label per sample. Missing values are NaN; series shorter than the
 longest are right-padded with NaN (see `zoo.data.prepare`).
+
+Nothing is guessed silently: every value of `x` is a finite float32 number or
+NaN where the file marks it missing, every series has an observed value, labels
+are the strings the file declares (ints only where that changes nothing), and
+anything else is a `zoo.InputError` naming the file and the line, column or
+index.
 """
 
-import csv
-import math
+import struct
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
+from zoo._errors import InputError
+from zoo.data._checks import check_finite, check_finite_targets
+from zoo.data._text import csv_rows, is_missing
 from zoo.data._ts import read_ts
 
 
 def _labels(values):
-    """Integer labels where every label reads as an integer, else strings."""
+    """Labels as ints where every label is an integer written the way Python
+    writes it (so `"01"`, `"+1"` or `"1_0"` keep the labels as strings: two
+    distinct strings never become one class), else as strings."""
     values = [str(v).strip() for v in values]
     try:
-        return np.array([int(v) for v in values])
+        numbers = [int(v) for v in values]
     except ValueError:
         return np.array(values)
+    if all(str(n) == v for n, v in zip(numbers, values, strict=True)):
+        return np.array(numbers)
+    return np.array(values)
 
 
-def _stack(path, series):
-    """Right-pads (timesteps, features) arrays with NaN into one float32 array."""
+def _stack(path, series, where):
+    """Right-pads (timesteps, features) float arrays with NaN into one array,
+    checks it (see `check_finite`; `where` names a value's place in the file)
+    and returns it as float32."""
     longest = max(len(s) for s in series)
-    x = np.full((len(series), longest, series[0].shape[1]), np.nan, dtype="float32")
+    x = np.full((len(series), longest, series[0].shape[1]), np.nan)
     for i, s in enumerate(series):
         x[i, : len(s)] = s
-    if longest == 0:
-        raise ValueError(f"{path}: every series is empty")
-    return x
+    check_finite(x, path=path, where=where)
+    return x.astype("float32")
+
+
+# === .npz ===
+
+# What a damaged archive or array raises in zipfile, zlib and numpy's reader.
+_DAMAGE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    RuntimeError,
+    NotImplementedError,
+    MemoryError,
+    struct.error,
+    zlib.error,
+)
+
+
+def _read_npz(path, keys):
+    """The arrays `keys` of an `.npz` archive, read without pickles."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise InputError(
+            f"{path}: not an .npz archive (no zip structure: an empty or truncated file, "
+            "or another format such as .npy renamed .npz); write it with numpy.savez"
+        ) from None
+    except _DAMAGE as error:
+        kind = type(error).__name__
+        raise InputError(f"{path}: damaged .npz archive ({kind}: {error})") from None
+    arrays = {}
+    with archive:
+        try:
+            members = {n.removesuffix(".npy"): n for n in archive.namelist()}
+        except _DAMAGE as error:
+            raise InputError(f"{path}: damaged .npz archive ({error})") from None
+        missing = [key for key in keys if key not in members]
+        if missing:
+            found = sorted(members)
+            raise InputError(
+                f"{path}: expected arrays 'x' and 'y', missing {missing} (found {found})"
+            )
+        for key in keys:
+            arrays[key] = _read_member(path, archive, members[key], key)
+    return arrays
+
+
+def _read_member(path, archive, member, key):
+    try:
+        with archive.open(member) as stream:
+            array = np.lib.format.read_array(stream, allow_pickle=False)
+            rest = len(stream.read())  # to the end: the zip's CRC check runs there
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise InputError(
+                f"{path}: array '{key}' holds Python objects (a pickled object array), "
+                "which are not loaded; save numbers or strings"
+            ) from None
+        raise InputError(f"{path}: array '{key}' is damaged ({error})") from None
+    except _DAMAGE as error:
+        raise InputError(
+            f"{path}: array '{key}' is damaged ({type(error).__name__}: {error})"
+        ) from None
+    if rest:
+        raise InputError(f"{path}: array '{key}' is damaged ({rest} bytes after its data)")
+    return array
 
 
 def load_npz(path):
-    """Loads arrays `x` ((samples, timesteps[, features])) and `y` from an `.npz`."""
-    with np.load(path, allow_pickle=False) as data:
-        missing = [key for key in ("x", "y") if key not in data.files]
-        if missing:
-            raise ValueError(
-                f"{path}: expected arrays 'x' and 'y', missing {missing} (found {data.files})"
-            )
-        x, y = data["x"], data["y"]
+    """Loads arrays `x` ((samples, timesteps[, features])) and `y` from an `.npz`.
+
+    `x` must be numeric (bool, int or float); NaN in it is a missing value.
+    `y` holds one label per sample (numbers or strings); float labels, being
+    regression targets or codes, must be finite. Object arrays are not loaded
+    (no pickles).
+
+    Raises:
+        zoo.InputError: naming the file, for a damaged, truncated or foreign
+            file, a missing array, wrong shapes or dtypes, and (with the index)
+            `inf` or out-of-float32-range values.
+    """
+    arrays = _read_npz(path, ("x", "y"))
+    x, y = arrays["x"], arrays["y"]
+    if x.dtype.kind not in "biuf":
+        raise InputError(f"{path}: 'x' is not numeric (dtype {x.dtype})")
     if x.ndim == 2:
         x = x[..., None]
     if x.ndim != 3:
-        raise ValueError(f"{path}: 'x' must have 2 or 3 dimensions, got shape {x.shape}")
+        raise InputError(
+            f"{path}: 'x' must have 2 or 3 dimensions (samples, timesteps[, features]), "
+            f"got shape {x.shape}"
+        )
+    if 0 in x.shape:
+        raise InputError(f"{path}: 'x' is empty: shape {x.shape} (samples, timesteps, features)")
+    if y.ndim == 0:
+        raise InputError(f"{path}: 'y' is a single value (shape ()); expected one label per sample")
+    if y.dtype.kind == "S":
+        try:
+            y = np.char.decode(y, "utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: 'y' holds byte strings that are not UTF-8") from None
+    if y.dtype.kind not in "biufU":
+        raise InputError(f"{path}: 'y' must hold numbers or strings, got dtype {y.dtype}")
     if len(y) != len(x):
-        raise ValueError(f"{path}: 'x' has {len(x)} samples but 'y' has {len(y)}")
-    try:
-        x = x.astype("float32")
-    except (TypeError, ValueError):
-        raise ValueError(f"{path}: 'x' is not numeric (dtype {x.dtype})") from None
-    return x, y
+        raise InputError(f"{path}: 'x' has {len(x)} samples but 'y' has {len(y)}")
+    if y.dtype.kind == "f":
+        check_finite_targets(y, path=path)
+    check_finite(x, path=path)
+    return x.astype("float32"), y
 
 
-def load_csv(path, label_column=None):
+# === .csv ===
+
+
+def load_csv(path, label_column=None, header=None):
     """Loads one univariate series per row, its label in `label_column`.
 
+    Cells that are empty, `?`, `NA`, `nan` or `null` (any case) are missing
+    values (NaN); missing cells at the end of a row make a shorter series. The
+    file is UTF-8, with or without a byte-order mark.
+
     Args:
-        path: the file. A header row is read as column names when its values
-            are not numbers.
+        path: the file.
         label_column: a column name (needs a header) or a 0-based index;
-            `None` means the first column.
+            `None` means the first column. A label cell that is empty or `?`
+            is an error (a missing label); other text is a class name.
+        header: `True` (the first row names the columns), `False` (it is
+            data), or `None`: the first row is a header when `label_column`
+            names one of its cells, or when a cell outside the label column
+            is neither a number nor a missing-value marker. A first data row
+            holding only numbers and missing values (`?`, `NA`, empty) is
+            therefore never taken for a header; a header whose names all read
+            as numbers needs `header=True`.
+
+    Raises:
+        zoo.InputError: naming the file and line (and column) of the problem.
     """
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = [(n, row) for n, row in enumerate(csv.reader(handle), start=1) if row]
+    if header not in (None, True, False):
+        raise InputError(
+            f"Expected `header` to be True, False or None. Received: header={header!r}"
+        )
+    rows = csv_rows(path)
     if not rows:
-        raise ValueError(f"{path}: the file is empty")
-    header = None
-    first = rows[0][1]
-    if not all(_is_number(cell) for cell in first[1:] if cell.strip()):
-        header = [cell.strip() for cell in first]
+        raise InputError(f"{path}: the file is empty")
+    first = [cell.strip() for cell in rows[0][1]]
+    by_name = label_column is not None and not _is_int(label_column)
+    if header is None:
+        skip = None if by_name else _guess_index(label_column)
+        header = (by_name and str(label_column).strip() in first) or any(
+            not _is_number(cell) and not is_missing(cell)
+            for j, cell in enumerate(first)
+            if j != skip
+        )
+    names = first if header else None
+    if header:
         rows = rows[1:]
     if not rows:
-        raise ValueError(f"{path}: no data rows after the header")
-    index = _column_index(path, label_column, header, len(first))
+        raise InputError(f"{path}: no data rows after the header")
+    index = _column_index(path, label_column, names, len(first))
+    lines = [line for line, _ in rows]
     series, labels = [], []
     for line_number, row in rows:
         if index >= len(row):
-            raise ValueError(f"{path}, line {line_number}: no label column {index}")
-        labels.append(row[index])
+            raise InputError(
+                f"{path}, line {line_number}: no label column {index} "
+                f"(the row has {len(row)} cells)"
+            )
+        label = row[index].strip()
+        if label in ("", "?"):
+            raise InputError(
+                f"{path}, line {line_number}: the label (column {_name(names, index)}) is "
+                f"missing ({label!r})"
+            )
+        labels.append(label)
         values = []
         for column, cell in enumerate(row):
             if column == index:
                 continue
-            cell = cell.strip()
-            if cell in ("", "?") or cell.lower() == "nan":
-                values.append(math.nan)
+            if is_missing(cell):
+                values.append(np.nan)
             elif _is_number(cell):
                 values.append(float(cell))
             else:
-                name = header[column] if header and column < len(header) else column
-                raise ValueError(
-                    f"{path}, line {line_number}: non-numeric value {cell!r} in column {name}"
+                raise InputError(
+                    f"{path}, line {line_number}: non-numeric value {cell.strip()!r} in column "
+                    f"{_name(names, column)}"
                 )
-        while values and math.isnan(values[-1]):
+        while values and np.isnan(values[-1]):
             values.pop()  # trailing blanks: a shorter series
         series.append(np.array(values, dtype="float64").reshape(-1, 1))
-    return _stack(path, series), _labels(labels)
+
+    def where(i):
+        if len(i) == 1:
+            return f"line {lines[i[0]]}"
+        column = i[1] if i[1] < index else i[1] + 1  # the label column is not in x
+        return f"line {lines[i[0]]}, column {_name(names, column)}"
+
+    return _stack(path, series, where), _labels(labels)
 
 
 def _is_number(text):
@@ -110,58 +261,104 @@ def _is_number(text):
     return True
 
 
+def _is_int(value):
+    try:
+        int(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _guess_index(label_column):
+    return 0 if label_column is None else int(label_column)
+
+
+def _name(names, column):
+    """A column as the messages name it: its header name, else its 0-based index."""
+    if names is not None and column < len(names) and names[column]:
+        return names[column]
+    return str(column)
+
+
 def _column_index(path, label_column, header, width):
     if label_column is None:
         return 0
-    if header is not None and str(label_column) in header:
-        return header.index(str(label_column))
-    try:
-        index = int(label_column)
-    except ValueError:
+    if header is not None and str(label_column).strip() in header:
+        return header.index(str(label_column).strip())
+    if not _is_int(label_column):
         names = header if header is not None else "none (no header row)"
-        raise ValueError(
-            f"{path}: no label column {label_column!r}; the columns are {names}"
-        ) from None
+        raise InputError(
+            f"{path}: no label column {label_column!r} (label_column=); the columns are {names}"
+        )
+    index = int(label_column)
     if not 0 <= index < width:
-        raise ValueError(f"{path}: label column {index} out of range (0..{width - 1})")
+        raise InputError(
+            f"{path}: label column {index} out of range (0..{width - 1}); "
+            f"Received: label_column={label_column!r}"
+        )
     return index
+
+
+# === .ts ===
 
 
 def load_ts(path):
     """Loads a UCR/UEA `.ts` file (univariate or multivariate, any length).
 
-    Class labels come back as ints where they all read as integers, else as
-    strings; a `@targetLabel true` file gives float targets.
+    `?` and `NaN` are missing values. Class labels come back as ints where
+    every label is an integer written the way Python writes it, else as the
+    declared strings (`1` and `01` stay two classes); a `@targetLabel true`
+    file gives float32 targets, which must be finite.
+
+    Raises:
+        zoo.InputError: naming the file and line of the problem.
     """
     parsed = read_ts(path)
     if parsed["labels"] is None:
-        raise ValueError(f"{path}: the file declares no labels (@classLabel false)")
-    x = _stack(path, parsed["series"])
+        raise InputError(f"{path}: the file declares no labels (@classLabel false)")
+    lines = parsed["lines"]
+
+    def where(i):
+        if len(i) == 1:
+            return f"line {lines[i[0]]}"
+        return f"line {lines[i[0]]}, dimension {i[2]}, value {i[1]}"
+
+    x = _stack(path, parsed["series"], where)
     if parsed["target"]:
-        y = np.array([float(v) for v in parsed["labels"]], dtype="float32")
+        y = np.array([float(v) for v in parsed["labels"]])
+        check_finite_targets(y, path=path, where=lambda i: f"line {lines[i[0]]}")
+        y = y.astype("float32")
     else:
         y = _labels(parsed["labels"])
     return x, y
 
 
 def load(path, label_column=None):
-    """Loads `path` by its extension: `.npz`, `.csv` or `.ts`."""
+    """Loads `path` by its extension: `.npz`, `.csv` or `.ts`.
+
+    `label_column` applies to `.csv` files only (see `load_csv`).
+    """
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"{path}: no such file")
+        raise InputError(f"{path}: no such file")
     suffix = path.suffix.lower()
+    if suffix not in (".npz", ".csv", ".ts"):
+        raise InputError(f"{path}: unknown file type {suffix!r}; expected .npz, .csv or .ts")
+    if label_column is not None and suffix != ".csv":
+        raise InputError(
+            f"{path}: label_column= applies to .csv files only; a {suffix} file holds its "
+            f"labels. Received: label_column={label_column!r}"
+        )
     if suffix == ".npz":
         return load_npz(path)
     if suffix == ".csv":
         return load_csv(path, label_column=label_column)
-    if suffix == ".ts":
-        return load_ts(path)
-    raise ValueError(f"{path}: unknown file type {suffix!r}; expected .npz, .csv or .ts")
+    return load_ts(path)
 
 
 def check_compatible(train_path, x_train, test_path, x_test):
     """Raises if train and test differ in their number of dimensions (features)."""
     if x_train.shape[2] != x_test.shape[2]:
-        raise ValueError(
+        raise InputError(
             f"{test_path}: {x_test.shape[2]} dimensions, but {train_path} has {x_train.shape[2]}"
         )

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from zoo._errors import InputError
+
 MASK_VALUE = -1000.0
 """What padded steps hold after `prepare`; build models with this `mask_value`."""
 
@@ -49,7 +51,7 @@ def prepare(x, normalize="series"):
                     steps[:end][missing], steps[:end][~missing], values[~missing]
                 )
     if normalize not in NORMALIZE:
-        raise ValueError(
+        raise InputError(
             f"Expected `normalize` to be one of {list(NORMALIZE)}. "
             f"Received: normalize={normalize!r}"
         )

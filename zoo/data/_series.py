@@ -9,13 +9,14 @@ The rules that keep a forecast honest live here, not in a recipe:
 - scalers are fit on training rows only, so nothing about the future leaks in.
 """
 
-import csv
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from zoo import _checks
+from zoo._errors import InputError
+from zoo.data._checks import check_finite, positive_int
+from zoo.data._text import csv_rows, is_missing
 
 FILLS = ("forward", "interpolate")
 SCALERS = ("standard", "minmax", None)
@@ -34,10 +35,11 @@ class SeriesTable:
     dates: np.ndarray | None = None
 
     def columns(self, names, argument):
-        """The named columns stacked as (rows, len(names)); unknown names raise."""
+        """The named columns stacked as (rows, len(names)); unknown names raise an
+        `InputError` naming `argument` (the caller's name for `names`)."""
         missing = [n for n in names if n not in self.values]
         if missing:
-            raise ValueError(
+            raise InputError(
                 f"{self.path}: {argument} names unknown column(s) {missing}; "
                 f"the numeric columns are {list(self.values)}"
             )
@@ -46,6 +48,11 @@ class SeriesTable:
 
 def read_series_csv(path, date_column=None, fill=None):
     """Reads a CSV with a header row, one column per series, one row per time.
+
+    The file is UTF-8, with or without a byte-order mark. Cells that are empty,
+    `?`, `NA`, `NaN` or `null` (any case) are missing values. Every other value
+    of a numeric column must be a finite float32 number: `inf` or `1e39` is an
+    error naming its line and column.
 
     Args:
         path: the file.
@@ -59,34 +66,57 @@ def read_series_csv(path, date_column=None, fill=None):
     Returns:
         A `SeriesTable` of the numeric columns. Columns holding text other than
         missing markers are left out; naming one later raises (`columns`).
+
+    Raises:
+        zoo.InputError: naming the file, and the line and column where there is one.
     """
     if fill not in (None, *FILLS):
-        raise ValueError(f"Expected `fill` to be one of {list(FILLS)} or None. Received: {fill!r}")
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = [(n, row) for n, row in enumerate(csv.reader(handle), start=1) if row]
+        raise InputError(
+            f"Expected `fill` to be one of {list(FILLS)} or None. Received: fill={fill!r}"
+        )
+    rows = csv_rows(path)
     if not rows:
-        raise ValueError(f"{path}: the file is empty")
-    header = [cell.strip() for cell in rows[0][1]]
+        raise InputError(f"{path}: the file is empty")
+    header_line, header = rows[0][0], [cell.strip() for cell in rows[0][1]]
     rows = rows[1:]
+    seen = {}
+    for j, name in enumerate(header):
+        if name in seen:
+            raise InputError(
+                f"{path}, line {header_line}: column name {name!r} appears "
+                f"twice (columns {seen[name]} and {j})"
+            )
+        seen[name] = j
     if not rows:
-        raise ValueError(f"{path}: no data rows after the header")
+        raise InputError(f"{path}: no data rows after the header")
     if date_column is not None and date_column not in header:
-        raise ValueError(f"{path}: --date-column {date_column!r} is not a column of {header}")
+        raise InputError(
+            f"{path}: date_column={date_column!r} is not a column; the columns are {header}"
+        )
     for line, row in rows:
         if len(row) != len(header):
-            raise ValueError(
+            raise InputError(
                 f"{path}, line {line}: {len(row)} cells, but the header has {len(header)}"
             )
     lines = [line for line, _ in rows]
-    values = {}
+    raw = {}
     for j, name in enumerate(header):
         if name == date_column:
             continue
         parsed = [_number(row[j]) for _, row in rows]
         if any(v is _TEXT for v in parsed):
             continue
-        column = np.array([math.nan if v is None else v for v in parsed], dtype="float64")
-        values[name] = _fill(path, name, column, lines, fill)
+        raw[name] = np.array([math.nan if v is None else v for v in parsed], dtype="float64")
+    if raw:
+        numeric = list(raw)
+        check_finite(
+            np.stack([raw[name] for name in numeric], axis=1),
+            path=path,
+            where=lambda i: f"line {lines[i[0]]}, column {numeric[i[1]]!r}",
+            name="value",
+            require_observed=False,
+        )
+    values = {name: _fill(path, name, column, lines, fill) for name, column in raw.items()}
     dates = None
     if date_column is not None:
         j = header.index(date_column)
@@ -95,12 +125,11 @@ def read_series_csv(path, date_column=None, fill=None):
 
 
 _TEXT = object()
-_MISSING = {"", "na", "nan", "null", "?"}
 
 
 def _number(cell):
     cell = cell.strip()
-    if cell.lower() in _MISSING:
+    if is_missing(cell):
         return None
     try:
         return float(cell)
@@ -113,12 +142,12 @@ def _fill(path, name, column, lines, fill):
     if not missing.any():
         return column
     if missing.all():
-        raise ValueError(f"{path}: column {name!r} has no values")
+        raise InputError(f"{path}: column {name!r} has no values (every cell is missing)")
     if fill is None:
         first = int(np.argmax(missing))
-        raise ValueError(
+        raise InputError(
             f"{path}, line {lines[first]}: column {name!r} is missing a value "
-            f"({int(missing.sum())} missing in all); pass --fill forward or --fill interpolate"
+            f"({int(missing.sum())} missing in all); pass fill='forward' or fill='interpolate'"
         )
     steps = np.arange(len(column))
     if fill == "interpolate":
@@ -141,17 +170,31 @@ def chronological_split(rows, test_size, val_size=0.0):
     """Row boundaries `(train_end, val_end)`: rows [0, train_end) train,
     [train_end, val_end) validate, [val_end, rows) test.
 
-    `test_size` and `val_size` are fractions of all rows (in (0, 1)) or row
-    counts (integers >= 1; `val_size` may be 0).
+    `test_size` and `val_size` are fractions of all rows (floats in (0, 1); a
+    fraction keeps at least one row) or row counts (integers >= 1); `val_size`
+    may be 0 (no validation rows). This is the one split by time: the
+    forecasting windows (`forecasting_data`) and the autoencoder's windows
+    (`part_windows`, whole windows inside one part) both cut along it.
+
+    Raises:
+        zoo.InputError: naming `test_size=` or `val_size=`.
     """
+    rows = positive_int("rows", rows)
     test = _rows("test_size", test_size, rows)
     val = _rows("val_size", val_size, rows) if val_size else 0
     if test + val >= rows:
-        raise ValueError(
+        raise InputError(
             f"Expected test_size + val_size to leave training rows. Received: "
             f"test_size={test_size!r}, val_size={val_size!r} of {rows} rows"
         )
     return rows - test - val, rows - test
+
+
+def chronological_parts(rows, test_size, val_size=0.0):
+    """`chronological_split` as `{"train": (0, train_end), "val": (train_end,
+    val_end), "test": (val_end, rows)}`: each part's `(start, stop)` rows."""
+    train_end, val_end = chronological_split(rows, test_size, val_size)
+    return {"train": (0, train_end), "val": (train_end, val_end), "test": (val_end, rows)}
 
 
 def _rows(argument, size, rows):
@@ -159,7 +202,7 @@ def _rows(argument, size, rows):
         return max(1, int(round(size * rows)))
     if isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size >= 1:
         return int(size)
-    raise ValueError(
+    raise InputError(
         f"Expected `{argument}` to be a fraction in (0, 1) or a row count >= 1. "
         f"Received: {argument}={size!r}"
     )
@@ -177,21 +220,42 @@ def windows(inputs, targets, window, horizon=1, stride=1, start=0, stop=None):
         `(x, y, first_target_row)`: float32 `x` (n, window, inputs' columns),
         float32 `y` (n, horizon, targets' columns), and for each window the
         row of its first target.
+
+    Raises:
+        zoo.InputError: naming the argument that is out of range.
     """
     inputs, targets = _2d(inputs), _2d(targets)
-    for argument, value in (("window", window), ("horizon", horizon), ("stride", stride)):
-        _checks.check_positive_int(argument, value)
+    window = positive_int("window", window)
+    horizon = positive_int("horizon", horizon)
+    stride = positive_int("stride", stride)
     if len(inputs) != len(targets):
-        raise ValueError(f"inputs have {len(inputs)} rows but targets have {len(targets)}")
+        raise InputError(
+            f"Expected `inputs` and `targets` to have the same rows. Received: "
+            f"{len(inputs)} and {len(targets)} rows"
+        )
     stop = len(targets) if stop is None else stop
+    if not (_is_index(start) and _is_index(stop) and 0 <= start <= stop <= len(targets)):
+        raise InputError(
+            f"Expected 0 <= start <= stop <= {len(targets)} (the rows). "
+            f"Received: start={start!r}, stop={stop!r}"
+        )
     first = max(start, window)  # the first target row a window can have
     last = stop - horizon  # the last one whose targets all fit before `stop`
     rows = np.arange(first, last + 1, stride)
-    x = np.zeros((len(rows), window, inputs.shape[1]), dtype="float32")
-    y = np.zeros((len(rows), horizon, targets.shape[1]), dtype="float32")
-    for k, r in enumerate(rows):
-        x[k], y[k] = inputs[r - window : r], targets[r : r + horizon]
+    if len(rows) == 0:
+        x = np.zeros((0, window, inputs.shape[1]), dtype="float32")
+        y = np.zeros((0, horizon, targets.shape[1]), dtype="float32")
+        return x, y, rows
+    # (rows - length + 1, columns, length) views; row r of the view starts at row r
+    input_view = np.lib.stride_tricks.sliding_window_view(inputs, window, axis=0)
+    target_view = np.lib.stride_tricks.sliding_window_view(targets, horizon, axis=0)
+    x = input_view[rows - window].transpose(0, 2, 1).astype("float32")
+    y = target_view[rows].transpose(0, 2, 1).astype("float32")
     return x, y, rows
+
+
+def _is_index(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _2d(a):
@@ -212,7 +276,7 @@ def make_scaler(kind):
         return MinMaxScaler()
     if kind is None or kind == "none":
         return FunctionTransformer(check_inverse=False)
-    raise ValueError(
+    raise InputError(
         f"Expected `scaler` to be one of ['standard', 'minmax', 'none']. Received: scaler={kind!r}"
     )
 
@@ -297,24 +361,21 @@ def forecasting_data(
             as they are, for series whose absolute level carries the signal.
     """
     if predict not in PREDICT:
-        raise ValueError(
+        raise InputError(
             f"Expected `predict` to be one of {list(PREDICT)}. Received: predict={predict!r}"
         )
     inputs, targets = _2d(inputs), _2d(targets)
-    train_end, val_end = chronological_split(len(targets), test_size, val_size)
+    bounds = chronological_parts(len(targets), test_size, val_size)
+    train_end, val_end = bounds["train"][1], bounds["val"][1]
     input_scaler = make_scaler(scaler).fit(inputs[:train_end])
     target_scaler = make_scaler(scaler).fit(targets[:train_end])
     scaled_inputs = input_scaler.transform(inputs)
     scaled_targets = target_scaler.transform(targets)
     parts = {}
-    for part, (start, stop) in {
-        "train": (0, train_end),
-        "val": (train_end, val_end),
-        "test": (val_end, len(targets)),
-    }.items():
+    for part, (start, stop) in bounds.items():
         x, y, rows = windows(scaled_inputs, scaled_targets, window, horizon, stride, start, stop)
         if len(x) == 0 and (part != "val" or val_end > train_end):
-            raise ValueError(
+            raise InputError(
                 f"no {part} windows: the {part} part has {stop - start} rows, but a window "
                 f"needs window={window} input rows before horizon={horizon} target rows "
                 "inside it; use a shorter window or horizon, or more data"

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from zoo import _checks
+from zoo._errors import InputError
+from zoo.data._checks import positive_int
 from zoo.data._series import SeriesTable
 
 ANOMALY_KINDS = ("spike", "level shift", "stuck sensor", "fast cycle", "noise burst", "weak cycle")
@@ -33,11 +34,11 @@ def make_anomaly_series(rows=6000, period=50, every=8, seed=0):
         (0 on normal rows, else 1 + the kind's index in `ANOMALY_KINDS`), and
         the row numbers as `dates`.
     """
-    rows = _checks.check_positive_int("rows", rows)
-    period = _checks.check_positive_int("period", period, minimum=4)
-    every = _checks.check_positive_int("every", every, minimum=2)
+    rows = positive_int("rows", rows)
+    period = positive_int("period", period, minimum=4)
+    every = positive_int("every", every, minimum=2)
     if rows < 3 * period:
-        raise ValueError(f"Expected `rows` >= 3 * period. Received: rows={rows}, period={period}")
+        raise InputError(f"Expected `rows` >= 3 * period. Received: rows={rows}, period={period}")
     rng = np.random.default_rng(seed)
     t = np.arange(rows)
     phase = 2 * np.pi * t / period

@@ -5,18 +5,22 @@ Header lines start with `@` (`@problemName`, `@univariate`, `@dimensions`,
 `@missing`, `@timeStamps`), then `@data`. Each data line holds one case: the
 dimensions separated by `:`, values within a dimension by `,`, and the class
 label (or regression target) last. `?` (or `NaN`) is a missing value. `#` starts
-a comment line.
+a comment line. The file is UTF-8, with or without a byte-order mark.
 """
 
+import io
 import math
 
 import numpy as np
+
+from zoo._errors import InputError
+from zoo.data._text import read_text
 
 _BOOLEAN_TAGS = ("@targetlabel", "@equallength", "@univariate", "@timestamps", "@missing")
 
 
 def _fail(path, line_number, message):
-    raise ValueError(f"{path}, line {line_number}: {message}")
+    raise InputError(f"{path}, line {line_number}: {message}")
 
 
 def _parse_bool(path, line_number, tag, token):
@@ -43,13 +47,17 @@ def read_ts(path):
         shape (timesteps, dimensions) with NaN for missing values), `labels`
         (a list of str, or None where the file has no label), `class_labels`
         (the declared labels, or None), `target` (True for `@targetLabel`),
-        `equal_length` (bool or None) and `dimensions`.
+        `equal_length` (bool or None), `dimensions`, and `lines` (the line
+        number of each case).
+
+    Raises:
+        zoo.InputError: naming the file and line of the first problem.
     """
     header = {}
-    series, labels = [], []
+    series, labels, lines = [], [], []
     in_data = False
     dimensions = None
-    with open(path, encoding="utf-8") as handle:
+    with io.StringIO(read_text(path)) as handle:  # universal newlines, like open()
         for line_number, raw in enumerate(handle, start=1):
             line = raw.strip()
             if not line or line.startswith("#"):
@@ -98,8 +106,9 @@ def read_ts(path):
                 )
             series.append(case)
             labels.append(case_labels)
+            lines.append(line_number)
     if not series:
-        raise ValueError(f"{path}: no data (an empty file, or no case after @data)")
+        raise InputError(f"{path}: no data (an empty file, or no case after @data)")
     has_label = header.get("class_labels") is not None or header.get("@targetlabel", False)
     return {
         "series": series,
@@ -108,6 +117,7 @@ def read_ts(path):
         "target": header.get("@targetlabel", False),
         "equal_length": header.get("@equallength"),
         "dimensions": dimensions,
+        "lines": lines,
     }
 
 
