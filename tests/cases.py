@@ -110,4 +110,90 @@ CASES = {
             {"reconstruction": (8, 2), "future": (3, 2)},
         ),
     ],
+    "lstm_fcn": [
+        (
+            dict(input_shape=(10, 3), units=4, filters=(8, 16, 8), num_classes=3),
+            "classification",
+            (3,),
+        ),
+        (
+            dict(
+                input_shape=(10, 3),
+                units=4,
+                filters=(8, 16, 8),
+                head="regression",
+                num_outputs=2,
+                dropout=0.1,
+            ),
+            "regression",
+            (2,),
+        ),
+        (dict(input_shape=(10, 3), units=4, filters=(8, 16, 8), head=None), "features", (12,)),
+        (
+            dict(
+                input_shape=(None, 2),
+                units=4,
+                filters=(8, 16, 8),
+                head="regression",
+                masking=True,
+                mask_value=-1.0,
+            ),
+            "regression",
+            (1,),
+        ),
+        (
+            dict(
+                input_shape=(10, 3),
+                units=4,
+                filters=(8, 16, 8),
+                kernel_sizes=(5, 3, 3),
+                attention=True,
+                num_classes=2,
+            ),
+            "classification",
+            (2,),
+        ),
+        (
+            dict(
+                input_shape=(10, 3),
+                units=4,
+                filters=(8, 8),
+                kernel_sizes=(3, 3),
+                dimension_shuffle=True,
+                num_classes=2,
+            ),
+            "classification",
+            (2,),
+        ),
+    ],
+    "mlstm_fcn": [
+        (
+            dict(input_shape=(10, 4), units=4, filters=(8, 16, 8), reduction=4, num_classes=3),
+            "classification",
+            (3,),
+        ),
+        (
+            dict(
+                input_shape=(None, 3),
+                units=4,
+                filters=(8, 16, 8),
+                head="regression",
+                masking=True,
+                attention=True,
+            ),
+            "regression",
+            (1,),
+        ),
+        (
+            dict(
+                input_shape=(10, 4),
+                units=4,
+                filters=(8, 16, 8),
+                dimension_shuffle=True,
+                head=None,
+            ),
+            "features",
+            (12,),
+        ),
+    ],
 }

@@ -2,8 +2,18 @@
 
 from zoo import data, layers
 from zoo._registry import get_model, list_models
-from zoo.models import lstm, lstm_autoencoder, stacked_lstm
+from zoo.models import lstm, lstm_autoencoder, lstm_fcn, mlstm_fcn, stacked_lstm
 
 __version__ = "0.1.0"
 
-__all__ = ["data", "get_model", "layers", "list_models", "lstm", "lstm_autoencoder", "stacked_lstm"]
+__all__ = [
+    "data",
+    "get_model",
+    "layers",
+    "list_models",
+    "lstm",
+    "lstm_autoencoder",
+    "lstm_fcn",
+    "mlstm_fcn",
+    "stacked_lstm",
+]

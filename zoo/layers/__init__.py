@@ -1,6 +1,17 @@
 """Layers of lstm-zoo, each registered for serialization under the package "zoo"."""
 
+from zoo.layers.attention import AttentionPooling
 from zoo.layers.decoder import Reverse, SequenceDecoder
 from zoo.layers.lstm import LSTM
+from zoo.layers.masking import StepMask, ZeroMaskedSteps
+from zoo.layers.squeeze_excite import SqueezeExcite
 
-__all__ = ["LSTM", "Reverse", "SequenceDecoder"]
+__all__ = [
+    "LSTM",
+    "AttentionPooling",
+    "Reverse",
+    "SequenceDecoder",
+    "SqueezeExcite",
+    "StepMask",
+    "ZeroMaskedSteps",
+]

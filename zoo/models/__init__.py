@@ -2,6 +2,14 @@
 
 from zoo.models._base import SequenceModel
 from zoo.models.autoencoder import lstm_autoencoder
+from zoo.models.fcn import lstm_fcn, mlstm_fcn
 from zoo.models.lstm import lstm, stacked_lstm
 
-__all__ = ["SequenceModel", "lstm", "lstm_autoencoder", "stacked_lstm"]
+__all__ = [
+    "SequenceModel",
+    "lstm",
+    "lstm_autoencoder",
+    "lstm_fcn",
+    "mlstm_fcn",
+    "stacked_lstm",
+]
