@@ -10,8 +10,37 @@ the stacked kernels 1.4 / 5.8 ms; a fully unrolled Python loop 1.8 / 71 ms.
 None beats Keras's loop, so this fast path declines every call: on the CPU
 the layer runs Keras's scan, and on a GPU Keras's own cuDNN path
 (`jax.experimental.rnn`), which `keras.layers.LSTM` tries before its loop.
+
+Keras's jitted `predict` measured as fast as a lean loop around a jitted
+forward function, so there is no lean predict either; and JAX traces every
+model into one compiled function, where `Layer.__call__` costs nothing per
+batch, so models do not walk their graph.
 """
 
 
-def lstm(inputs, initial_h, initial_c, mask, **kwargs):
+def lstm(
+    inputs,
+    initial_h,
+    initial_c,
+    mask,
+    *,
+    kernel,
+    recurrent_kernel,
+    bias,
+    return_sequences=False,
+    go_backwards=False,
+    unroll=False,
+):
     raise NotImplementedError("jax: Keras's scan (CPU) and cuDNN path (GPU) are the fastest")
+
+
+def predict_function(model):
+    raise NotImplementedError("jax: Keras's jitted predict measured as fast")
+
+
+def supports_jit():
+    return True  # nothing here runs outside XLA
+
+
+def eager_layer_calls():
+    return False  # JAX traces the model: `Layer.__call__` costs nothing per batch

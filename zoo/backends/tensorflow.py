@@ -1,31 +1,52 @@
 """Fast LSTM path for the tensorflow backend.
 
-On a GPU this is Keras's own cuDNN path. On the CPU, without a mask, it is
-TensorFlow's fused `BlockLSTM` kernel (one op for the whole sequence, with
-its own gradient op); with a mask, a `tf.while_loop` whose input projection is
-hoisted out of the loop into one matrix product, masked the way Keras's loop
-masks (a masked step keeps the state and repeats the previous output, zeros
-before the first valid step). Neither route compiles under XLA, so a layer
-that may take them turns `supports_jit` off when it is built, as Keras does
-for cuDNN (Keras leaves XLA off on CPU-only machines anyway).
+On the CPU, without a mask, it is TensorFlow's fused `BlockLSTM` kernel (one
+op for the whole sequence, with its own gradient op); with a mask, a
+`tf.while_loop` whose input projection is hoisted out of the loop into one
+matrix product, masked the way Keras's loop masks (a masked step keeps the
+state and repeats the previous output, zeros before the first valid step).
+Neither route compiles under XLA, so a layer that may take them turns
+`supports_jit` off when it is built, as Keras does for cuDNN (Keras leaves XLA
+off on CPU-only machines anyway). On a GPU it declines, and
+`keras.layers.LSTM` runs its own cuDNN path.
 
 Inference on the CPU is the exception: Keras's own loop compiled by XLA
 predicts about twice as fast as BlockLSTM (standard benchmark size, 2 cores:
 15.8k against 7.3k samples/s), so the lean predict function is an XLA
-function, traced with the fused path declining (`_XLA_TRACE`).
+function, traced inside `portable_lstm()`, where this path declines.
+
+Read from tensorflow-cpu 2.21.0: `tensorflow.python.ops.rnn_grad` (private)
+registers BlockLSTM's gradient; `import tensorflow` loads it too, and the
+import here says the gradient is needed.
 """
 
-import contextvars
+import contextlib
+import threading
 import weakref
 
 import tensorflow as tf
 from keras import ops
 from tensorflow.python.ops import rnn_grad  # noqa: F401 (registers BlockLSTM's gradient)
 
-SUPPORTS_JIT = False  # neither BlockLSTM nor cuDNN compiles under XLA
+_portable = threading.local()  # .depth: how many portable_lstm() blocks this thread is in
 
-# True while the lean predict traces its XLA function: Keras's loop serves then
-_XLA_TRACE = contextvars.ContextVar("zoo_xla_trace", default=False)
+
+@contextlib.contextmanager
+def portable_lstm():
+    """Within this block `lstm` declines, so layers run Keras's loop (which XLA compiles)."""
+    _portable.depth = getattr(_portable, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _portable.depth -= 1
+
+
+def supports_jit():
+    return False  # neither BlockLSTM nor the while loop compiles under XLA
+
+
+def eager_layer_calls():
+    return False  # TensorFlow traces the model: `Layer.__call__` costs nothing per batch
 
 
 def lstm(
@@ -37,31 +58,14 @@ def lstm(
     kernel,
     recurrent_kernel,
     bias,
-    activation,
-    recurrent_activation,
     return_sequences=False,
     go_backwards=False,
     unroll=False,
 ):
-    if _XLA_TRACE.get():
+    if getattr(_portable, "depth", 0):
         raise NotImplementedError("tensorflow: Keras's loop compiles under XLA, BlockLSTM does not")
     if tf.config.list_logical_devices("GPU"):
-        from keras.src.backend.tensorflow.rnn import lstm as keras_cudnn_lstm
-
-        return keras_cudnn_lstm(
-            inputs,
-            initial_h,
-            initial_c,
-            mask,
-            kernel,
-            recurrent_kernel,
-            bias,
-            activation,
-            recurrent_activation,
-            return_sequences,
-            go_backwards,
-            unroll,
-        )
+        raise NotImplementedError("tensorflow on a GPU: keras.layers.LSTM's own cuDNN path serves")
     kernel = ops.convert_to_tensor(kernel)
     recurrent_kernel = ops.convert_to_tensor(recurrent_kernel)
     units = recurrent_kernel.shape[0]
@@ -157,11 +161,8 @@ class _Forward:
             return model(batch, training=False)
 
         def forward_xla(batch):
-            token = _XLA_TRACE.set(True)
-            try:
+            with portable_lstm():  # traced once per shape: the XLA function keeps Keras's loop
                 return forward(batch)
-            finally:
-                _XLA_TRACE.reset(token)
 
         self.plain = tf.function(forward, reduce_retracing=True)
         self.xla = None

@@ -1,6 +1,7 @@
 """Fused LSTM fast path for the torch backend: PyTorch's own LSTM operator.
 
-`torch._VF.lstm` is the operator behind `torch.nn.LSTM`: one C++ call for the
+`torch._VF.lstm` (private to PyTorch; read from torch 2.13.0) is the operator
+behind `torch.nn.LSTM`: one C++ call for the
 whole sequence on the CPU (and cuDNN on CUDA), differentiable with respect to
 the weights. Keras's torch backend only uses it on CUDA; on the CPU it runs a
 Python loop over time steps. Keras's gate order (input, forget, candidate,
@@ -28,7 +29,7 @@ def lstm(
     bias,
     return_sequences=False,
     go_backwards=False,
-    **_,
+    unroll=False,
 ):
     if torch.jit.is_tracing() or torch.compiler.is_compiling():
         raise NotImplementedError("torch fast path: not under tracing or torch.compile")
@@ -88,6 +89,10 @@ def lstm(
 def _index(steps, values):
     """(batch, steps) step indices broadcast over the last axis of `values`."""
     return steps[..., None].expand(-1, -1, values.shape[-1])
+
+
+def supports_jit():
+    return True  # the torch backend never compiles with XLA
 
 
 def eager_layer_calls():

@@ -3,7 +3,7 @@
 import keras
 from keras import tree
 
-from zoo import backends
+from zoo import _fast, backends
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -17,6 +17,7 @@ class LSTM(keras.layers.LSTM):
     serve the call, `zoo.backends.lstm` runs it; where it cannot (recurrent
     dropout, custom activations, ...) it raises `NotImplementedError` and the
     layer falls back to Keras's own path, exactly as Keras does for cuDNN.
+    With `ZOO_FAST_PATHS=0` (see `zoo._fast`) it is `keras.layers.LSTM`.
 
     Example:
 
@@ -29,9 +30,8 @@ class LSTM(keras.layers.LSTM):
         super().__init__(units, **kwargs)
         # Decided here, not at the first call: a reloaded model is compiled
         # before any call, and XLA must already know to stay away.
-        if self.use_cudnn in ("auto", True) and not self.recurrent_dropout:
-            if not backends.supports_jit():
-                self.supports_jit = False  # the fused kernel does not compile under XLA
+        if _fast.enabled() and self._may_fuse() and not backends.supports_jit():
+            self.supports_jit = False  # the fused kernel does not compile under XLA
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         # On eager torch the common call (zero initial state, no mask, no
@@ -40,7 +40,8 @@ class LSTM(keras.layers.LSTM):
         # the kernel's time at 64 units. Where the kernel declines, `RNN.call`
         # asks it again from `inner_loop` and then runs Keras's loop.
         if (
-            backends.eager_layer_calls()
+            _fast.enabled()
+            and backends.eager_layer_calls()
             and initial_state is None
             and mask is None
             and not self.stateful
@@ -63,8 +64,10 @@ class LSTM(keras.layers.LSTM):
 
     def _fused(self, sequences, initial_state, mask, training):
         """The backend's fused kernel's `(last, outputs, states)`, or None where it cannot serve."""
-        if self.use_cudnn not in ("auto", True) or self.recurrent_dropout:
+        if not (_fast.enabled() and self._may_fuse()):
             return None
+        if self.supports_jit and not backends.supports_jit():
+            return None  # built with the fast paths off: XLA may compile this layer
         step_mask = mask[0] if tree.is_nested(mask) else mask
         try:
             return backends.lstm(
@@ -84,6 +87,9 @@ class LSTM(keras.layers.LSTM):
             )
         except NotImplementedError:
             return None
+
+    def _may_fuse(self):
+        return self.use_cudnn in ("auto", True) and not self.recurrent_dropout
 
     def _dropped_inputs(self, sequences, training):
         # The same input dropout Keras applies before its fused path: one mask

@@ -1,25 +1,19 @@
 """`SequenceModel`: the functional `keras.Model` every builder returns.
 
 It is an ordinary functional model (same layers, config, saving, `fit`,
-`evaluate`) whose `predict` takes a lean path for in-memory arrays where the
-backend has one (`zoo.backends.predict`): at the sizes this zoo is built for,
-`keras.Model.predict`'s own machinery (data adapter, epoch iterator, callback
-list, per-batch conversions) costs as much as the LSTMs themselves.
-
-On the torch backend, which runs the model eagerly, its `call` also walks
-the graph lean (`_walk`): each Keras or zoo layer's `call` is run directly,
-without `Layer.__call__`'s per-call work (input conversion, signature
-binding, call context, mask bookkeeping), which at these sizes costs about
-as much as the LSTM kernels. TensorFlow and JAX trace the graph once into a
-compiled function, where that work costs nothing per batch.
+`evaluate`) whose `predict` takes zoo's lean loop for in-memory arrays where
+the backend has one, and whose `call` on eager torch walks the graph without
+`Layer.__call__`'s per-call work. Both live in `zoo._fast` (with the
+`ZOO_FAST_PATHS` switch that turns them off); this file holds only the
+public class and what is not about speed (device padding under a
+`keras.distribution`).
 """
-
-import weakref
 
 import keras
 import numpy as np
 
-from zoo import backends
+from zoo import _fast
+from zoo._fast.predict import in_memory
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -36,14 +30,13 @@ class SequenceModel(keras.Model):
     to a multiple of the device count for Keras's predict and the padding's
     outputs dropped.
 
-    On eager torch, `call` walks the graph with `_walk` (see the module's
-    docstring): the same numbers as `Functional.call`, for `fit`, `evaluate`
-    and direct calls too.
+    On eager torch, `call` walks the graph with `zoo._fast.walk`: the same
+    numbers as `Functional.call`, for `fit`, `evaluate` and direct calls too.
     """
 
     def call(self, inputs, training=None, mask=None, **kwargs):
-        if mask is None and not kwargs and backends.eager_layer_calls() and not _symbolic(inputs):
-            outputs = _walk(self, inputs, training)
+        if mask is None and not kwargs:
+            outputs = _fast.walk(self, inputs, training)
             if outputs is not None:
                 return outputs
         return super().call(inputs, training=training, mask=mask, **kwargs)
@@ -51,13 +44,13 @@ class SequenceModel(keras.Model):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         batch_size = batch_size or 32
         flat = keras.tree.flatten(x)
-        if not isinstance(x, tuple) and flat and all(backends.in_memory(a) for a in flat):
+        if not isinstance(x, tuple) and flat and all(in_memory(a) for a in flat):
             # Keras's message for a wrong shape: the lean paths skip the
             # model-level check, and Keras's jitted JAX predict fails deep inside
             self._assert_input_compatibility(x)
         if steps is None and not callbacks:
             try:
-                return backends.predict(self, x, batch_size=batch_size, verbose=verbose)
+                return _fast.predict(self, x, batch_size=batch_size, verbose=verbose)
             except NotImplementedError:
                 pass
             devices = data_parallel_devices()
@@ -80,82 +73,3 @@ def data_parallel_devices():
     distribution = keras.distribution.distribution()
     mesh = getattr(distribution, "device_mesh", None)
     return 1 if mesh is None else int(np.prod(mesh.shape))
-
-
-_UNMASKED = weakref.WeakKeyDictionary()  # model -> whether no tensor of its graph carries a mask
-_DIRECT = weakref.WeakKeyDictionary()  # layer -> whether its `call` may run without `__call__`
-
-
-def _walk(model, inputs, training):
-    """`Functional.call` through Keras's own graph walk, calling layers as `_call_layer` does.
-
-    None where the graph's tensors carry Keras masks: those travel through
-    `Layer.__call__`, so Keras's `call` serves.
-    """
-    if model not in _UNMASKED:
-        _UNMASKED[model] = not any(
-            _has_mask(t)
-            for nodes in model._nodes_by_depth.values()
-            for n in nodes
-            for t in n.outputs
-        )
-    if not _UNMASKED[model]:
-        return None
-    outputs = model._run_through_graph(
-        model._standardize_inputs(inputs),
-        operation_fn=lambda operation: operation,
-        call_fn=lambda operation, *args, **kwargs: _call_layer(operation, args, kwargs, training),
-    )
-    # Functional.call returns a one-output list as the output itself
-    if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
-        return outputs[0]
-    return outputs
-
-
-def _call_layer(operation, args, kwargs, training):
-    """One node: `layer.call(x, training=...)` where `__call__` is bookkeeping only.
-
-    That is a layer of Keras or zoo taking one tensor of its own dtype (plus
-    the `training` and empty `mask` that `__call__` recorded on the node),
-    computing in its variables' dtype, without an activity regulariser. Every
-    other node (a user's layer, several or keyword tensors, ops) is called as
-    `Functional.call` calls it.
-    """
-    if training is not None and "training" in getattr(operation, "_call_context_args", ()):
-        kwargs["training"] = training
-    if (
-        len(args) == 1
-        and kwargs.get("mask") is None
-        and set(kwargs) <= {"training", "mask"}
-        and keras.ops.is_tensor(args[0])
-        and _direct(operation)
-        and (
-            not operation._convert_input_args
-            or keras.backend.standardize_dtype(args[0].dtype) == operation.input_dtype
-        )
-    ):
-        if operation._call_has_training_arg:
-            return operation.call(args[0], training=kwargs.get("training"))
-        return operation.call(args[0])
-    return operation(*args, **kwargs)
-
-
-def _direct(operation):
-    if operation not in _DIRECT:
-        _DIRECT[operation] = (
-            isinstance(operation, keras.layers.Layer)
-            and not isinstance(operation, keras.layers.InputLayer)
-            # a user's layer may rely on anything __call__ does
-            and type(operation).__module__.split(".")[0] in ("keras", "zoo")
-            and operation.activity_regularizer is None
-            and operation.compute_dtype == operation.variable_dtype
-        )
-    return _DIRECT[operation]
-
-
-def _symbolic(inputs):
-    return any(isinstance(x, keras.KerasTensor) for x in keras.tree.flatten(inputs))
-
-
-def _has_mask(tensor):
-    return getattr(tensor, "_keras_mask", None) is not None

@@ -1,0 +1,130 @@
+"""The lean graph walk of `SequenceModel.call` on eager torch.
+
+The torch backend runs every call eagerly, and `Layer.__call__`'s per-call
+work (input conversion, signature binding, call context, mask bookkeeping)
+costs about as much as the LSTM kernels at the sizes this zoo is built for.
+The walk runs Keras's own graph walk (`Functional._run_through_graph`) and
+calls a layer's `call` directly where `__call__` would do nothing else for
+this call. TensorFlow and JAX trace the graph once into a compiled function,
+where that work costs nothing per batch, so they never walk
+(`zoo.backends.eager_layer_calls()`).
+
+Private Keras API, read from keras 3.15.1 (`keras/src/models/functional.py`,
+`keras/src/ops/function.py`, `keras/src/layers/layer.py`,
+`keras/src/ops/operation.py`): `Functional._run_through_graph` (its
+`call_fn` argument), `Functional._nodes_by_depth`,
+`Functional._standardize_inputs`, `KerasTensor._keras_mask` and
+`Layer._remat_mode`.
+"""
+
+import weakref
+
+import keras
+
+from zoo import backends
+
+# Keras layers whose `__call__` does nothing but bookkeeping for one tensor
+# of their input dtype, no mask and no autocast (keras 3.15.1: none of them
+# overrides `__call__`, and their `call` takes the tensor, and `training` or
+# an unused `mask` at most; `Bidirectional` calls its two layers through
+# `__call__`). Exact classes: a subclass may rely on what `__call__` does.
+# A Keras layer not listed keeps `__call__`: correct, only slower.
+KERAS_DIRECT = frozenset(
+    {
+        keras.layers.Activation,
+        keras.layers.BatchNormalization,
+        keras.layers.Bidirectional,
+        keras.layers.Conv1D,
+        keras.layers.Dense,
+        keras.layers.Dropout,
+        keras.layers.Flatten,
+        keras.layers.GlobalAveragePooling1D,
+        keras.layers.Permute,
+        keras.layers.ReLU,
+        keras.layers.RepeatVector,
+        keras.layers.Reshape,
+    }
+)
+
+_UNMASKED = weakref.WeakKeyDictionary()  # model -> whether no tensor of its graph carries a mask
+_DIRECT = weakref.WeakKeyDictionary()  # layer -> whether its class may run without `__call__`
+
+
+def walk_graph(model, inputs, training):
+    """`Functional.call` through Keras's own graph walk, calling layers as `_call_layer` does.
+
+    None where it cannot serve: outside eager torch, for symbolic inputs, and
+    where the graph's tensors carry Keras masks (those travel through
+    `Layer.__call__`, so Keras's `call` serves).
+    """
+    if not backends.eager_layer_calls() or _symbolic(inputs):
+        return None
+    if model not in _UNMASKED:
+        _UNMASKED[model] = not any(
+            _has_mask(t)
+            for nodes in model._nodes_by_depth.values()
+            for n in nodes
+            for t in n.outputs
+        )
+    if not _UNMASKED[model]:
+        return None
+    outputs = model._run_through_graph(
+        model._standardize_inputs(inputs),
+        operation_fn=lambda operation: operation,
+        call_fn=lambda operation, *args, **kwargs: _call_layer(operation, args, kwargs, training),
+    )
+    # Functional.call returns a one-output list as the output itself
+    if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+        return outputs[0]
+    return outputs
+
+
+def _call_layer(operation, args, kwargs, training):
+    """One node: `layer.call(x, training=...)` where `__call__` is bookkeeping only.
+
+    That is a layer of zoo or of `KERAS_DIRECT` taking one tensor of its own
+    input dtype (plus the `training` and empty `mask` that `__call__` recorded
+    on the node), computing in its variables' dtype, unquantized, without an
+    activity regulariser or rematerialization. Every other node (a user's
+    layer, several or keyword tensors, ops) is called as `Functional.call`
+    calls it, `training` passed to every layer (Keras passes it to each
+    operation whose `_call_context_args` hold it: every layer).
+    """
+    if training is not None and isinstance(operation, keras.layers.Layer):
+        kwargs["training"] = training
+    if (
+        len(args) == 1
+        and kwargs.get("mask") is None
+        and set(kwargs) <= {"training", "mask"}
+        and keras.ops.is_tensor(args[0])
+        and _direct(operation)
+        and keras.backend.standardize_dtype(args[0].dtype) == operation.input_dtype
+        and operation.compute_dtype == operation.variable_dtype
+        and operation.quantization_mode is None
+        and operation.activity_regularizer is None
+        and getattr(operation, "_remat_mode", None) is None
+    ):
+        if "training" in operation.call_signature_parameters:
+            return operation.call(args[0], training=kwargs.get("training"))
+        return operation.call(args[0])
+    return operation(*args, **kwargs)
+
+
+def _direct(operation):
+    """Whether `operation`'s class may be called without `__call__` (checked once per layer)."""
+    if operation not in _DIRECT:
+        cls = type(operation)
+        _DIRECT[operation] = isinstance(operation, keras.layers.Layer) and (
+            cls in KERAS_DIRECT
+            # zoo's own layers and models are written to be called directly
+            or cls.__module__.split(".")[0] == "zoo"
+        )
+    return _DIRECT[operation]
+
+
+def _symbolic(inputs):
+    return any(isinstance(x, keras.KerasTensor) for x in keras.tree.flatten(inputs))
+
+
+def _has_mask(tensor):
+    return getattr(tensor, "_keras_mask", None) is not None
