@@ -1,9 +1,13 @@
 """Loaders for .ts, .csv and .npz files written here, and sequence preparation."""
 
+import io
+import re
+
 import numpy as np
 import pytest
 
 from zoo import data
+from zoo._errors import InputError
 
 UNIVARIATE_TS = """# a comment
 @problemName Tiny
@@ -84,14 +88,14 @@ def test_ts_regression_targets(tmp_path):
     ],
 )
 def test_ts_bad_files_name_file_and_line(tmp_path, text, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InputError, match=message):
         data.load_ts(write(tmp_path, "bad.ts", text))
 
 
 def test_train_and_test_with_different_dimensions(tmp_path):
     x_train, _ = data.load_ts(write(tmp_path, "train.ts", MULTIVARIATE_UNEQUAL_TS))
     x_test, _ = data.load_ts(write(tmp_path, "test.ts", UNIVARIATE_TS))
-    with pytest.raises(ValueError, match=r"test\.ts: 1 dimensions, but .*train\.ts has 2"):
+    with pytest.raises(InputError, match=r"test\.ts: 1 dimensions, but .*train\.ts has 2"):
         data.check_compatible(tmp_path / "train.ts", x_train, tmp_path / "test.ts", x_test)
 
 
@@ -121,7 +125,7 @@ def test_csv_without_header_label_first(tmp_path):
     ],
 )
 def test_csv_bad_files(tmp_path, text, kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InputError, match=message):
         data.load_csv(write(tmp_path, "bad.csv", text), **kwargs)
 
 
@@ -133,17 +137,17 @@ def test_npz_round_trip_and_errors(tmp_path):
     np.testing.assert_array_equal(loaded_x[..., 0], x)
     assert loaded_y.tolist() == ["a", "b", "a", "b"]
     np.savez(tmp_path / "nolabels.npz", x=x)
-    with pytest.raises(ValueError, match=r"nolabels\.npz: expected arrays 'x' and 'y'"):
+    with pytest.raises(InputError, match=r"nolabels\.npz: expected arrays 'x' and 'y'"):
         data.load(tmp_path / "nolabels.npz")
     np.savez(tmp_path / "short.npz", x=x, y=np.zeros(3))
-    with pytest.raises(ValueError, match=r"short\.npz: 'x' has 4 samples but 'y' has 3"):
+    with pytest.raises(InputError, match=r"short\.npz: 'x' has 4 samples but 'y' has 3"):
         data.load(tmp_path / "short.npz")
 
 
 def test_unknown_extension_and_missing_file(tmp_path):
-    with pytest.raises(ValueError, match=r"nothere\.ts: no such file"):
+    with pytest.raises(InputError, match=r"nothere\.ts: no such file"):
         data.load(tmp_path / "nothere.ts")
-    with pytest.raises(ValueError, match=r"unknown file type '\.txt'"):
+    with pytest.raises(InputError, match=r"unknown file type '\.txt'"):
         data.load(write(tmp_path, "x.txt", "1"))
 
 
@@ -168,7 +172,7 @@ def test_prepare_series_versus_channel_normalisation():
     values = by_series[0]
     assert abs(values.mean()) < 1e-6 and abs(values.std() - 1) < 1e-5
     assert np.ptp(values[:, 1]) > 50 * np.ptp(values[:, 0])  # relative scale kept
-    with pytest.raises(ValueError, match=r"Received: normalize='rows'"):
+    with pytest.raises(InputError, match=r"Received: normalize='rows'"):
         data.prepare(x, normalize="rows")
 
 
@@ -180,3 +184,336 @@ def test_bundled_digits_read_rows_as_time_steps():
     assert 0 <= x.min() and x.max() <= 1
     np.testing.assert_allclose(x[5] * 16, load_digits().images[5])
     assert sorted(set(y.tolist())) == list(range(10))
+
+
+# === Readers that never guess silently ===
+
+
+def fails(call, message):
+    """`call()` raises exactly `InputError` matching `message`; returns the message."""
+    with pytest.raises(InputError, match=message) as caught:
+        call()
+    assert type(caught.value) is InputError
+    return str(caught.value)
+
+
+BOM = "\ufeff"
+
+
+@pytest.mark.parametrize(
+    "name, text, loader",
+    [
+        ("a.ts", UNIVARIATE_TS, data.load_ts),
+        ("h.csv", "kind,t0,t1,t2\ncat,1,2,3\ndog,4,5,6\n", data.load),
+        ("n.csv", "cat,1,2,3\ndog,4,5,6\n", data.load),
+    ],
+)
+def test_byte_order_mark_is_accepted(tmp_path, name, text, loader):
+    plain = loader(write(tmp_path, name, text))
+    path = tmp_path / f"bom_{name}"
+    path.write_bytes((BOM + text).encode("utf-8"))
+    with_bom = loader(path)
+    np.testing.assert_array_equal(with_bom[0], plain[0])
+    assert with_bom[1].tolist() == plain[1].tolist()
+
+
+def test_byte_order_mark_in_a_series_csv(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes((BOM + "date,a\n2020,1\n2021,2\n").encode("utf-8"))
+    table = data.read_series_csv(path, date_column="date")  # not '\ufeffdate'
+    assert table.names == ["a"] and table.dates.tolist() == ["2020", "2021"]
+
+
+@pytest.mark.parametrize("suffix", [".ts", ".csv"])
+def test_latin1_file_names_the_byte_offset(tmp_path, suffix):
+    text = UNIVARIATE_TS if suffix == ".ts" else "t0,t1,kind\n1,2,caf\xe9\n"
+    raw = text.replace("Tiny", "Tin\xe9").encode("latin-1")
+    path = tmp_path / f"latin{suffix}"
+    path.write_bytes(raw)
+    offset = raw.index(b"\xe9")
+    line = raw[:offset].count(b"\n") + 1
+    fails(
+        lambda: data.load(path),
+        rf"latin\{suffix}, line {line}: not UTF-8 text: byte 0xe9 at byte offset {offset}",
+    )
+
+
+def test_latin1_series_csv_names_the_byte_offset(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"a,b\n1,2\n3,\xff\n")
+    fails(
+        lambda: data.read_series_csv(path),
+        r"s\.csv, line 3: not UTF-8 text: byte 0xff at byte offset 10",
+    )
+
+
+@pytest.mark.parametrize(
+    "first_row",
+    ["a,?,NA,3", "a,,nan,3", "a,1,2,NaN", "a,NULL,?,5"],
+)
+def test_first_data_row_with_missing_values_is_not_a_header(tmp_path, first_row):
+    x, y = data.load_csv(write(tmp_path, "d.csv", f"{first_row}\nb,4,5,6\n"))
+    assert y.tolist() == ["a", "b"] and x.shape[0] == 2
+
+
+def test_header_rule_and_explicit_header(tmp_path):
+    path = write(tmp_path, "d.csv", "kind,t0,t1\ncat,1,2\ndog,3,4\n")
+    assert data.load_csv(path)[1].tolist() == ["cat", "dog"]  # 't0' is text: a header
+    numeric_names = write(tmp_path, "n.csv", "kind,0,1\ncat,1,2\ndog,3,4\n")
+    assert data.load_csv(numeric_names)[1].tolist() == ["kind", "cat", "dog"]  # by the rule
+    assert data.load_csv(numeric_names, header=True)[1].tolist() == ["cat", "dog"]
+    assert data.load_csv(numeric_names, label_column="kind")[1].tolist() == ["cat", "dog"]
+    fails(lambda: data.load_csv(path, header=False), r"d\.csv, line 1: non-numeric value 't0'")
+    fails(lambda: data.load_csv(path, header="yes"), r"Received: header='yes'")
+
+
+def test_missing_label_names_the_line(tmp_path):
+    path = write(tmp_path, "l.csv", "a,1,2\n,3,4\n")
+    fails(lambda: data.load_csv(path), r"l\.csv, line 2: the label \(column 0\) is missing")
+
+
+def test_label_column_only_for_csv(tmp_path):
+    path = write(tmp_path, "a.ts", UNIVARIATE_TS)
+    fails(lambda: data.load(path, label_column=0), r"a\.ts: label_column= applies to \.csv")
+
+
+def test_huge_csv_field_is_read_or_named(tmp_path):
+    import csv
+
+    limit = csv.field_size_limit()
+    label = "x" * 300_000  # beyond the csv module's default limit of 131072
+    x, y = data.load_csv(write(tmp_path, "big.csv", f"{label},1,2\nb,3,4\n"))
+    assert y.tolist() == [label, "b"] and csv.field_size_limit() == limit
+    fails(
+        lambda: data.load_csv(write(tmp_path, "huge.csv", f"a,{'9' * 400},2\n")),
+        r"huge\.csv, line 1, column 1: 'x' holds a value that is not a finite float32 number",
+    )
+
+
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("badq.csv", 'a,1,2\nb,"3,4\n', r"badq\.csv, line 2: non-numeric value '3,4'"),
+        ("nul.csv", "a,1,2\nb,3\x00,4\n", r"nul\.csv, line 2: non-numeric value '3\\x00'"),
+    ],
+)
+def test_malformed_csv_names_the_line(tmp_path, name, text, message):
+    fails(lambda: data.load_csv(write(tmp_path, name, text)), message)
+
+
+# === Labels as declared strings ===
+
+
+def test_ts_labels_1_and_01_stay_two_classes(tmp_path):
+    text = "@problemName L\n@univariate true\n@classLabel true 1 01\n@data\n1,2:1\n3,4:01\n5,6:1\n"
+    _, y = data.load_ts(write(tmp_path, "l.ts", text))
+    assert y.tolist() == ["1", "01", "1"] and len(set(y.tolist())) == 2
+
+
+@pytest.mark.parametrize(
+    "labels, expected",
+    [
+        (["1", "2", "10"], [1, 2, 10]),
+        (["-1", "0"], [-1, 0]),
+        (["01", "1"], ["01", "1"]),
+        (["+1", "2"], ["+1", "2"]),
+        (["1_0", "2"], ["1_0", "2"]),
+        (["1.0", "2"], ["1.0", "2"]),
+    ],
+)
+def test_csv_labels_become_ints_only_when_nothing_changes(tmp_path, labels, expected):
+    text = "".join(f"{label},1,2\n" for label in labels)
+    _, y = data.load_csv(write(tmp_path, "l.csv", text))
+    assert y.tolist() == expected
+
+
+def test_undeclared_label_message_prints_plain_strings(tmp_path):
+    text = "@classLabel true 1 01\n@data\n1,2:c\n"
+    message = fails(
+        lambda: data.load_ts(write(tmp_path, "u.ts", text)),
+        r"u\.ts, line 3: label 'c' is not declared in @classLabel \['1', '01'\]",
+    )
+    assert "np.str_" not in message
+
+
+# === Finite values ===
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("1,2,inf,4:up", r"line 10, dimension 0, value 2: 'x' holds a value that is not a finite"),
+        ("1,-Infinity,3,4:up", r"line 10, dimension 0, value 1: .* \(-inf\); 1 such"),
+        ("1e39,2,3,4:up", r"line 10, dimension 0, value 0: .* \(1e\+39\)"),
+        ("?,?,?,?:up", r"line 10: series 0 of 'x' has no observed value"),
+    ],
+)
+def test_ts_non_finite_values_name_line_and_position(tmp_path, line, message):
+    path = write(tmp_path, "f.ts", UNIVARIATE_TS.replace("1,2,3,4:up", line))
+    fails(lambda: data.load_ts(path), r"f\.ts, " + message)
+
+
+def test_ts_counts_every_non_finite_value(tmp_path):
+    text = UNIVARIATE_TS.replace("1,2,3,4:up", "1,inf,3,4:up").replace("4,3,?,1", "4,-inf,?,1e40")
+    fails(lambda: data.load_ts(write(tmp_path, "c.ts", text)), r"line 10, .*; 3 such value")
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("inf", r"line 5: regression target 'y' is not a finite float32 number \(inf\)"),
+        ("1e39", r"line 5: regression target 'y' .* \(1e\+39\)"),
+        ("?", r"line 5: regression target 'y' .* \(nan\)"),
+        ("NaN", r"line 5: regression target"),
+    ],
+)
+def test_ts_regression_targets_must_be_finite(tmp_path, target, message):
+    text = f"@problemName R\n@univariate true\n@targetLabel true\n@data\n1,2,3:{target}\n3,2,1:1\n"
+    fails(lambda: data.load_ts(write(tmp_path, "t.ts", text)), r"t\.ts, " + message)
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("b,1,inf,3", r"line 3, column t1: 'x' holds a value that is not a finite"),
+        ("b,1e39,2,3", r"line 3, column t0: .* \(1e\+39\)"),
+        ("b,?,NA,", r"line 3: series 1 of 'x' has no observed value"),
+    ],
+)
+def test_csv_non_finite_values_name_line_and_column(tmp_path, row, message):
+    path = write(tmp_path, "f.csv", f"kind,t0,t1,t2\na,1,2,3\n{row}\n")
+    fails(lambda: data.load_csv(path), r"f\.csv, " + message)
+
+
+def test_csv_label_column_in_the_middle_keeps_column_numbers(tmp_path):
+    path = write(tmp_path, "m.csv", "1,a,2\n3,b,inf\n")
+    fails(lambda: data.load_csv(path, label_column=1), r"m\.csv, line 2, column 2: ")
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("inf", r"f\.csv, line 3, column 'a': 'value' holds a value that is not a finite"),
+        ("-1e39", r"f\.csv, line 3, column 'a': .* \(-1e\+39\)"),
+    ],
+)
+def test_series_csv_non_finite_values_name_line_and_column(tmp_path, value, message):
+    path = write(tmp_path, "f.csv", f"t,a\n0,1\n1,{value}\n")
+    fails(lambda: data.read_series_csv(path), message)
+
+
+def test_check_finite_directly():
+    x = np.zeros((2, 3, 1))
+    assert data.check_finite(x) is x
+    x[1, 2, 0] = np.inf
+    fails(lambda: data.check_finite(x, path="p.npz"), r"p\.npz, index \(1, 2, 0\): 'x' holds")
+    fails(
+        lambda: data.check_finite(x, where=lambda i: f"row {i[0]}"),
+        r"^row 1: 'x' holds a value that is not a finite float32 number \(inf\)",
+    )
+    empty = np.full((2, 3, 1), np.nan)
+    empty[0, 0, 0] = 1
+    fails(lambda: data.check_finite(empty), r"index \(1\): series 1 of 'x' has no observed")
+    data.check_finite(empty, require_observed=False)
+    fails(lambda: data.check_finite_targets([1.0, np.nan]), r"index \(1\): regression target")
+
+
+# === .npz failure modes ===
+
+
+def npz(tmp_path, name, **arrays):
+    path = tmp_path / name
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    return path
+
+
+X = np.arange(24, dtype="float64").reshape(4, 6)
+Y = np.array(["a", "b", "a", "b"])
+
+
+def test_npz_damaged_files_name_the_file(tmp_path):
+    good = npz(tmp_path, "good.npz", x=X, y=Y).read_bytes()
+    cases = {
+        "empty.npz": b"",
+        "truncated.npz": good[: len(good) // 2],
+        "tail.npz": good[:-10],
+        "text.npz": b"x,y\n1,2\n",
+    }
+    at = good.index(b"\x93NUMPY") + 200  # inside x's data
+    cases["crc.npz"] = good[:at] + bytes([good[at] ^ 0xFF]) + good[at + 1 :]
+    buffer = io.BytesIO()
+    np.save(buffer, X)
+    cases["npy.npz"] = buffer.getvalue()
+    for name, raw in cases.items():
+        path = tmp_path / name
+        path.write_bytes(raw)
+        fails(lambda path=path: data.load(path), re.escape(name) + ": ")
+
+
+def test_npz_crc_damage_is_reported(tmp_path):
+    good = npz(tmp_path, "g.npz", x=X, y=Y).read_bytes()
+    at = good.index(b"\x93NUMPY") + 200
+    path = tmp_path / "crc.npz"
+    path.write_bytes(good[:at] + bytes([good[at] ^ 0x01]) + good[at + 1 :])
+    fails(lambda: data.load(path), r"crc\.npz: array 'x' is damaged \(BadZipFile: Bad CRC-32")
+
+
+def test_npz_pickled_object_arrays_are_refused(tmp_path):
+    path = npz(tmp_path, "obj.npz", x=X, y=np.array([{"a": 1}, 2, 3, 4], dtype=object))
+    fails(lambda: data.load(path), r"obj\.npz: array 'y' holds Python objects \(a pickled")
+
+
+@pytest.mark.parametrize(
+    "arrays, message",
+    [
+        ({"x": X, "y": np.array(1)}, r"'y' is a single value \(shape \(\)\)"),
+        ({"x": X, "y": np.zeros(5)}, r"'x' has 4 samples but 'y' has 5"),
+        ({"x": Y.reshape(4, 1), "y": Y}, r"'x' is not numeric \(dtype <U1\)"),
+        ({"x": X + 1j, "y": Y}, r"'x' is not numeric \(dtype complex128\)"),
+        ({"x": X[0], "y": Y}, r"'x' must have 2 or 3 dimensions"),
+        ({"x": X[:, :0], "y": Y}, r"'x' is empty: shape \(4, 0, 1\)"),
+        ({"x": X, "y": np.zeros(4, "complex64")}, r"'y' must hold numbers or strings"),
+        ({"x": np.where(X == 7, np.inf, X), "y": Y}, r"index \(1, 1, 0\): 'x' holds .*\(inf\)"),
+        ({"x": np.where(X == 7, 1e39, X), "y": Y}, r"index \(1, 1, 0\): .*\(1e\+39\)"),
+        (
+            {"x": np.where(X >= 6, np.nan, X), "y": Y},
+            r"index \(1\): series 1 of 'x' has no observed value .*; 3 such series",
+        ),
+        ({"x": X, "y": np.array([0.5, np.nan, 1, 2])}, r"index \(1\): regression target 'y'"),
+        ({"x": X, "y": np.array([0.5, 1, np.inf, 2])}, r"index \(2\): regression target 'y'"),
+    ],
+)
+def test_npz_bad_arrays_name_the_file(tmp_path, arrays, message):
+    path = npz(tmp_path, "bad.npz", **arrays)
+    fails(lambda: data.load(path), r"bad\.npz(, |: )" + message)
+
+
+def test_npz_nan_is_missing_and_bytes_labels_decode(tmp_path):
+    x = X.copy()
+    x[0, 2] = np.nan
+    loaded, y = data.load(npz(tmp_path, "ok.npz", x=x, y=Y.astype("S")))
+    assert np.isnan(loaded[0, 2, 0]) and y.tolist() == Y.tolist()
+    compressed = tmp_path / "c.npz"
+    np.savez_compressed(compressed, x=X.astype("int16"), y=np.arange(4))
+    loaded, y = data.load(compressed)
+    assert loaded.dtype == np.float32 and y.tolist() == [0, 1, 2, 3]
+
+
+# === Argument names, not flags ===
+
+
+def test_series_csv_messages_name_arguments(tmp_path):
+    path = write(tmp_path, "s.csv", "t,v\n0,1\n1,\n")
+    message = fails(lambda: data.read_series_csv(path), r"pass fill='forward' or fill=")
+    assert "--" not in message
+    message = fails(
+        lambda: data.read_series_csv(path, date_column="when"), r"date_column='when' is not"
+    )
+    assert "--" not in message
+    fails(lambda: data.read_series_csv(path, fill="back"), r"Received: fill='back'")
+
+
+def test_series_csv_duplicate_column_names(tmp_path):
+    path = write(tmp_path, "d.csv", "a,b,a\n1,2,3\n")
+    fails(lambda: data.read_series_csv(path), r"d\.csv, line 1: column name 'a' appears twice")

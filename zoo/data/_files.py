@@ -325,7 +325,7 @@ def load_ts(path):
 
     x = _stack(path, parsed["series"], where)
     if parsed["target"]:
-        y = np.array([float(v) for v in parsed["labels"]])
+        y = np.array(parsed["labels"], dtype="float64")
         check_finite_targets(y, path=path, where=lambda i: f"line {lines[i[0]]}")
         y = y.astype("float32")
     else:

@@ -45,7 +45,8 @@ def read_ts(path):
     Returns:
         A dict with `series` (a list, one entry per case, of float arrays of
         shape (timesteps, dimensions) with NaN for missing values), `labels`
-        (a list of str, or None where the file has no label), `class_labels`
+        (a list of str, floats for `@targetLabel` with NaN where the target is
+        `?`, or None where the file has no label), `class_labels`
         (the declared labels, or None), `target` (True for `@targetLabel`),
         `equal_length` (bool or None), `dimensions`, and `lines` (the line
         number of each case).
@@ -139,7 +140,7 @@ def _parse_case(path, line_number, line, header):
         if declared is not None and label not in declared:
             _fail(path, line_number, f"label {label!r} is not declared in @classLabel {declared}")
         if header.get("@targetlabel"):
-            _parse_value(path, line_number, label)  # a target must be numeric
+            label = _parse_value(path, line_number, label)  # a target must be numeric
     if header.get("@dimensions") is not None and len(fields) != header["@dimensions"]:
         _fail(
             path,
