@@ -5,6 +5,7 @@ import pytest
 
 from recipes import regress
 from zoo import data
+from zoo._errors import InputError
 
 
 def write(path, text):
@@ -21,13 +22,13 @@ def test_read_series_csv_columns_dates_and_text(tmp_path):
     assert table.names == ["a", "b"]  # the text column is left out
     np.testing.assert_array_equal(table.columns(["b", "a"], "--target"), [[10, 1], [20, 2]])
     assert table.dates.tolist() == ["2020-01", "2020-02"]
-    with pytest.raises(ValueError, match=r"s\.csv: --target names unknown column\(s\) \['c'\]"):
+    with pytest.raises(InputError, match=r"s\.csv: --target names unknown column\(s\) \['c'\]"):
         table.columns(["c"], "--target")
 
 
 def test_missing_value_names_column_and_line_unless_filled(tmp_path):
     path = write(tmp_path / "gaps.csv", "t,v\n0,1\n1,\n2,NA\n3,7\n")
-    with pytest.raises(ValueError, match=r"gaps\.csv, line 3: column 'v' is missing a value"):
+    with pytest.raises(InputError, match=r"gaps\.csv, line 3: column 'v' is missing a value"):
         data.read_series_csv(path)
     forward = data.read_series_csv(path, fill="forward").values["v"]
     np.testing.assert_array_equal(forward, [1, 1, 1, 7])
@@ -51,7 +52,7 @@ def test_leading_gap_forward_fill_takes_first_observed(tmp_path):
     ],
 )
 def test_bad_csv(tmp_path, text, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InputError, match=message):
         data.read_series_csv(write(tmp_path / "bad.csv", text))
 
 
@@ -69,9 +70,9 @@ def test_chronological_split_fractions_and_counts():
     assert data.chronological_split(100, 0.2, 0.1) == (70, 80)
     assert data.chronological_split(100, 15, 5) == (80, 85)
     assert data.chronological_split(10, 3) == (7, 7)
-    with pytest.raises(ValueError, match="Received: test_size=1.5"):
+    with pytest.raises(InputError, match="Received: test_size=1.5"):
         data.chronological_split(10, 1.5)
-    with pytest.raises(ValueError, match="leave training rows"):
+    with pytest.raises(InputError, match="leave training rows"):
         data.chronological_split(10, 5, 5)
 
 
@@ -95,6 +96,65 @@ def test_windows_targets_stay_inside_their_part():
     np.testing.assert_array_equal(rows, [12, 13, 14])
     np.testing.assert_array_equal(y[:, :, 0], [[12, 13, 14], [13, 14, 15], [14, 15, 16]])
     np.testing.assert_array_equal(x[0, :, 0], [8, 9, 10, 11])  # inputs: the known past
+
+
+def loop_windows(inputs, targets, window, horizon=1, stride=1, start=0, stop=None):
+    """The reference: one window at a time, as the first version of `windows` did."""
+    inputs = np.asarray(inputs, "float64").reshape(len(inputs), -1)
+    targets = np.asarray(targets, "float64").reshape(len(targets), -1)
+    stop = len(targets) if stop is None else stop
+    rows = np.arange(max(start, window), stop - horizon + 1, stride)
+    x = np.zeros((len(rows), window, inputs.shape[1]), dtype="float32")
+    y = np.zeros((len(rows), horizon, targets.shape[1]), dtype="float32")
+    for k, r in enumerate(rows):
+        x[k], y[k] = inputs[r - window : r], targets[r : r + horizon]
+    return x, y, rows
+
+
+def test_vectorised_windows_match_the_loop():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        rows = int(rng.integers(1, 40))
+        inputs = rng.normal(size=(rows, int(rng.integers(1, 4))))
+        targets = rng.normal(size=rows) if rng.random() < 0.5 else inputs[:, :2]
+        window, horizon, stride = (int(v) for v in rng.integers(1, 8, size=3))
+        start = int(rng.integers(0, rows + 1))
+        stop = int(rng.integers(start, rows + 1))
+        got = data.windows(inputs, targets, window, horizon, stride, start, stop)
+        want = loop_windows(inputs, targets, window, horizon, stride, start, stop)
+        for a, b in zip(got, want, strict=True):
+            assert a.shape == b.shape and a.dtype == b.dtype
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"window": 0}, r"Expected `window` to be an integer >= 1. Received: window=0"),
+        ({"horizon": 1.5}, r"Received: horizon=1.5"),
+        ({"stride": True}, r"Received: stride=True"),
+        ({"stop": 11}, r"Expected 0 <= start <= stop <= 10 .* stop=11"),
+        ({"start": 5, "stop": 4}, r"Received: start=5, stop=4"),
+    ],
+)
+def test_windows_arguments_are_named(kwargs, message):
+    series = np.arange(10.0)
+    arguments = {"window": 3, **kwargs}
+    with pytest.raises(InputError, match=message):
+        data.windows(series, series, **arguments)
+    with pytest.raises(InputError, match="the same rows"):
+        data.windows(series, series[:5], 3)
+
+
+def test_chronological_parts_cover_every_row_once():
+    parts = data.chronological_parts(100, 0.2, 0.1)
+    assert parts == {"train": (0, 70), "val": (70, 80), "test": (80, 100)}
+    assert data.chronological_parts(10, 3) == {"train": (0, 7), "val": (7, 7), "test": (7, 10)}
+    assert data.chronological_split(10, 0.01) == (9, 9)  # a fraction keeps one row
+    with pytest.raises(InputError, match="Received: val_size=-1"):
+        data.chronological_split(10, 2, -1)
+    with pytest.raises(InputError, match="Received: rows=0"):
+        data.chronological_split(0, 0.2)
 
 
 def test_no_window_crosses_the_split():
@@ -144,7 +204,7 @@ def test_original_undoes_scaling_and_change(predict, scaler):
 
 
 def test_too_few_rows_for_a_window_names_the_arguments():
-    with pytest.raises(ValueError, match=r"no train windows: .* window=80 .* horizon=1"):
+    with pytest.raises(InputError, match=r"no train windows: .* window=80 .* horizon=1"):
         data.forecasting_data(np.arange(100.0), np.arange(100.0), 80, test_size=10)
 
 
