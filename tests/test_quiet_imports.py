@@ -1,0 +1,43 @@
+"""A JAX or PyTorch run of zoo never imports TensorFlow (whose import prints
+oneDNN and absl banners and costs seconds), even where it is installed.
+
+zoo imports a framework only in `zoo/backends/`, and only Keras's chosen
+one. Keras itself still imports TensorFlow, where installed, from
+`keras.utils.set_random_seed` (to seed it too) and from
+`serialize_keras_object` (`get_config`, `save`): keras 3.15.1, not zoo's to
+change; this test covers what zoo does: import, build, fit, predict.
+"""
+
+import subprocess
+import sys
+
+import keras
+import pytest
+
+BACKEND = keras.backend.backend()
+
+CODE = """
+import sys
+
+import numpy as np
+
+import zoo
+
+model = zoo.stacked_lstm((6, 3), units=(5, 4), num_classes=2)
+x = np.zeros((8, 6, 3), "float32")
+model.compile("adam", "sparse_categorical_crossentropy")
+model.fit(x, np.zeros(8, "int32"), epochs=1, verbose=0)
+model.predict(x, verbose=0)
+print(sorted(m for m in sys.modules if m.split(".")[0] == "tensorflow"))
+"""
+
+
+@pytest.mark.skipif(BACKEND == "tensorflow", reason="the tensorflow backend needs TensorFlow")
+def test_a_run_on_this_backend_never_imports_tensorflow():
+    env = {"KERAS_BACKEND": BACKEND, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", CODE], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert "oneDNN" not in result.stderr
