@@ -59,5 +59,5 @@ test-keras-next:
 	$(KERAS_NEXT) -m pip install --disable-pip-version-check -q -c constraints.txt -e ".[jax,datasets,test]"
 	$(KERAS_NEXT) -m pip uninstall --disable-pip-version-check -q -y keras
 	$(KERAS_NEXT) -m pip install --disable-pip-version-check -q --pre -U keras-nightly
-	$(KERAS_NEXT) -c "import keras; print('keras-nightly', keras.__version__)"
+	KERAS_BACKEND=jax $(KERAS_NEXT) -c "import keras; print('keras-nightly', keras.__version__)"
 	KERAS_BACKEND=jax $(KERAS_NEXT) -m pytest -m "not cross_backend" $(PYTEST_ARGS)
