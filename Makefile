@@ -51,13 +51,15 @@ clean:
 # The suite on the jax backend against Keras's nightly build, in its own venv
 # (.venv-keras-next): shows a Keras change that breaks zoo's shortcuts (the
 # private Keras API zoo/_fast reads) before it ships. Not part of `make test`;
-# ZOO_FAST_PATHS=0 make test-keras-next tells a shortcut's failure from zoo's.
+# ZOO_FAST_PATHS=0 make test-keras-next tells a shortcut's failure from the rest.
 KERAS_NEXT := .venv-keras-next/bin/python
 .PHONY: test-keras-next
 test-keras-next:
-	test -x $(KERAS_NEXT) || $(PYTHON) -m venv .venv-keras-next
-	$(KERAS_NEXT) -m pip install --disable-pip-version-check -q -c constraints.txt -e ".[jax,datasets,test]"
-	$(KERAS_NEXT) -m pip uninstall --disable-pip-version-check -q -y keras
+	test -f .venv-keras-next/.installed || { \
+	  $(PYTHON) -m venv .venv-keras-next && \
+	  $(KERAS_NEXT) -m pip install --disable-pip-version-check -q -c constraints.txt -e ".[jax,datasets,test]" && \
+	  $(KERAS_NEXT) -m pip uninstall --disable-pip-version-check -q -y keras && \
+	  touch .venv-keras-next/.installed; }
 	$(KERAS_NEXT) -m pip install --disable-pip-version-check -q --pre -U keras-nightly
 	KERAS_BACKEND=jax $(KERAS_NEXT) -c "import keras; print('keras-nightly', keras.__version__)"
 	KERAS_BACKEND=jax $(KERAS_NEXT) -m pytest -m "not cross_backend" $(PYTEST_ARGS)
