@@ -194,7 +194,8 @@ def test_mutated_files_load_or_name_the_file(tmp_path, case):
                 f"{case} mutant {example} (ZOO_FUZZ_SEED={SEED}) raised "
                 f"{type(error).__name__}: {error}\n{raw!r}"
             ) from error
-    assert seen == {"data", "error"}, seen  # the mutations reach both outcomes
+    if EXAMPLES >= 100:
+        assert seen == {"data", "error"}, seen  # the mutations reach both outcomes
 
 
 def test_mutated_series_csv_reads_or_names_the_file(tmp_path):
@@ -218,4 +219,5 @@ def test_mutated_series_csv_reads_or_names_the_file(tmp_path):
                     f"series mutant {example} (ZOO_FUZZ_SEED={SEED}, fill={fill}) raised "
                     f"{type(error).__name__}: {error}\n{raw!r}"
                 ) from error
-    assert seen == {"data", "error"}, seen
+    if EXAMPLES >= 100:
+        assert seen == {"data", "error"}, seen

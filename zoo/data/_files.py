@@ -262,11 +262,10 @@ def _is_number(text):
 
 
 def _is_int(value):
-    try:
-        int(value)
-    except (TypeError, ValueError):
-        return False
-    return True
+    """Whether `value` is a column index: an int, or a string of one."""
+    if isinstance(value, str):
+        return value.strip().removeprefix("-").isdigit()
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _guess_index(label_column):
