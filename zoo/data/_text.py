@@ -43,7 +43,7 @@ def read_text(path):
 
 
 def csv_rows(path):
-    """The non-empty rows of a CSV file as `(line_number, cells)` pairs.
+    """The rows of a CSV file as `(line_number, cells)` pairs; blank lines are skipped.
 
     `line_number` is the line the row starts on (a quoted cell may span lines).
     A cell of any size is read (the `csv` module's field-size limit is raised
