@@ -265,6 +265,11 @@ def test_header_rule_and_explicit_header(tmp_path):
     assert data.load_csv(numeric_names, label_column="kind")[1].tolist() == ["cat", "dog"]
     fails(lambda: data.load_csv(path, header=False), r"d\.csv, line 1: non-numeric value 't0'")
     fails(lambda: data.load_csv(path, header="yes"), r"Received: header='yes'")
+    mixed = write(tmp_path, "m.csv", "a,1,x\nb,2,3\n")  # a bad data row, or a header?
+    fails(lambda: data.load_csv(mixed), r"m\.csv, line 1: the first row holds both text \('x'\)")
+    assert data.load_csv(mixed, header=True)[1].tolist() == ["b"]
+    trailing = write(tmp_path, "t.csv", "kind,t0,t1,\ncat,1,2,\n")  # an empty name is no number
+    assert data.load_csv(trailing)[1].tolist() == ["cat"]
 
 
 def test_missing_label_names_the_line(tmp_path):

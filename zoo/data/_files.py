@@ -180,12 +180,14 @@ def load_csv(path, label_column=None, header=None):
             `None` means the first column. A label cell that is empty or `?`
             is an error (a missing label); other text is a class name.
         header: `True` (the first row names the columns), `False` (it is
-            data), or `None`: the first row is a header when `label_column`
-            names one of its cells, or when a cell outside the label column
-            is neither a number nor a missing-value marker. A first data row
-            holding only numbers and missing values (`?`, `NA`, empty) is
-            therefore never taken for a header; a header whose names all read
-            as numbers needs `header=True`.
+            data), or `None`, the rule: the first row is a header when
+            `label_column` names one of its cells, or when its cells outside
+            the label column, missing-value markers aside, are all text (not
+            numbers); it is data when they are all numbers or missing. A
+            first data row holding `?`, `NA` or empty cells is therefore never
+            taken for a header. A first row mixing text and numbers is an
+            error asking for `header=`, and a header whose names all read as
+            numbers (`label,0,1,2`) needs `header=True`.
 
     Raises:
         zoo.InputError: naming the file and line (and column) of the problem.
@@ -200,12 +202,7 @@ def load_csv(path, label_column=None, header=None):
     first = [cell.strip() for cell in rows[0][1]]
     by_name = label_column is not None and not _is_int(label_column)
     if header is None:
-        skip = None if by_name else _guess_index(label_column)
-        header = (by_name and str(label_column).strip() in first) or any(
-            not _is_number(cell) and not is_missing(cell)
-            for j, cell in enumerate(first)
-            if j != skip
-        )
+        header = _is_header(path, rows[0][0], first, label_column, by_name)
     names = first if header else None
     if header:
         rows = rows[1:]
@@ -268,8 +265,21 @@ def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def _guess_index(label_column):
-    return 0 if label_column is None else int(label_column)
+def _is_header(path, line, first, label_column, by_name):
+    """The header rule of `load_csv`; a first row of both names and numbers raises."""
+    if by_name and str(label_column).strip() in first:
+        return True
+    skip = None if by_name else (0 if label_column is None else int(label_column))
+    cells = [cell for j, cell in enumerate(first) if j != skip and not is_missing(cell)]
+    names = [cell for cell in cells if not _is_number(cell)]
+    if names and len(names) < len(cells):
+        numbers = [cell for cell in cells if _is_number(cell)]
+        raise InputError(
+            f"{path}, line {line}: the first row holds both text ({names[0]!r}) and numbers "
+            f"({numbers[0]!r}), so it is neither clearly a header nor clearly data; "
+            "pass header=True or header=False"
+        )
+    return bool(names)
 
 
 def _name(names, column):
