@@ -24,6 +24,8 @@ def test_read_series_csv_columns_dates_and_text(tmp_path):
     assert table.dates.tolist() == ["2020-01", "2020-02"]
     with pytest.raises(InputError, match=r"s\.csv: --target names unknown column\(s\) \['c'\]"):
         table.columns(["c"], "--target")
+    with pytest.raises(InputError, match=r"s\.csv, line 2: 'x': target= names column 'kind'"):
+        table.columns(["a", "kind"], "target=")
 
 
 def test_missing_value_names_column_and_line_unless_filled(tmp_path):

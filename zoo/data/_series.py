@@ -10,7 +10,7 @@ The rules that keep a forecast honest live here, not in a recipe:
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,17 +27,28 @@ SCALERS = ("standard", "minmax", None)
 
 @dataclass
 class SeriesTable:
-    """Columns of a CSV file: `values[name]` float64 arrays, `dates` or None."""
+    """Columns of a CSV file: `values[name]` float64 arrays, `dates` or None.
+
+    `text` maps each column left out for holding text to where its first text
+    cell is (`"line 3: 'x'"`), so that naming it says why it is not numeric.
+    """
 
     path: str
     names: list
     values: dict
     dates: np.ndarray | None = None
+    text: dict = field(default_factory=dict)
 
     def columns(self, names, argument):
         """The named columns stacked as (rows, len(names)); unknown names raise an
         `InputError` naming `argument` (the caller's name for `names`)."""
         missing = [n for n in names if n not in self.values]
+        for name in missing:
+            if name in self.text:
+                raise InputError(
+                    f"{self.path}, {self.text[name]}: {argument} names column {name!r}, which "
+                    "holds text, so it is not a numeric series"
+                )
         if missing:
             raise InputError(
                 f"{self.path}: {argument} names unknown column(s) {missing}; "
@@ -99,12 +110,14 @@ def read_series_csv(path, date_column=None, fill=None):
                 f"{path}, line {line}: {len(row)} cells, but the header has {len(header)}"
             )
     lines = [line for line, _ in rows]
-    raw = {}
+    raw, text = {}, {}
     for j, name in enumerate(header):
         if name == date_column:
             continue
         parsed = [_number(row[j]) for _, row in rows]
         if any(v is _TEXT for v in parsed):
+            k = next(k for k, v in enumerate(parsed) if v is _TEXT)
+            text[name] = f"line {lines[k]}: {rows[k][1][j].strip()!r}"
             continue
         raw[name] = np.array([math.nan if v is None else v for v in parsed], dtype="float64")
     if raw:
@@ -121,7 +134,7 @@ def read_series_csv(path, date_column=None, fill=None):
     if date_column is not None:
         j = header.index(date_column)
         dates = np.array([row[j].strip() for _, row in rows])
-    return SeriesTable(str(path), list(values), values, dates)
+    return SeriesTable(str(path), list(values), values, dates, text)
 
 
 _TEXT = object()
