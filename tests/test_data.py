@@ -291,7 +291,7 @@ def test_huge_csv_field_is_read_or_named(tmp_path):
     assert y.tolist() == [label, "b"] and csv.field_size_limit() == limit
     fails(
         lambda: data.load_csv(write(tmp_path, "huge.csv", f"a,{'9' * 400},2\n")),
-        r"huge\.csv, line 1, column 1: 'x' holds a value that is not a finite float32 number",
+        r"huge\.csv, line 1, column 1: inf is not a finite float32 number",
     )
 
 
@@ -347,10 +347,10 @@ def test_undeclared_label_message_prints_plain_strings(tmp_path):
 @pytest.mark.parametrize(
     "line, message",
     [
-        ("1,2,inf,4:up", r"line 10, dimension 0, value 2: 'x' holds a value that is not a finite"),
-        ("1,-Infinity,3,4:up", r"line 10, dimension 0, value 1: .* \(-inf\); 1 such"),
-        ("1e39,2,3,4:up", r"line 10, dimension 0, value 0: .* \(1e\+39\)"),
-        ("?,?,?,?:up", r"line 10: series 0 of 'x' has no observed value"),
+        ("1,2,inf,4:up", r"line 10, dimension 0, value 2: inf is not a finite float32 number"),
+        ("1,-Infinity,3,4:up", r"line 10, dimension 0, value 1: -inf is not .*; 1 such"),
+        ("1e39,2,3,4:up", r"line 10, dimension 0, value 0: 1e\+39 is not a finite"),
+        ("?,?,?,?:up", r"line 10: series 0 has no observed value"),
     ],
 )
 def test_ts_non_finite_values_name_line_and_position(tmp_path, line, message):
@@ -366,9 +366,9 @@ def test_ts_counts_every_non_finite_value(tmp_path):
 @pytest.mark.parametrize(
     "target, message",
     [
-        ("inf", r"line 5: regression target 'y' is not a finite float32 number \(inf\)"),
-        ("1e39", r"line 5: regression target 'y' .* \(1e\+39\)"),
-        ("?", r"line 5: regression target 'y' .* \(nan\)"),
+        ("inf", r"line 5: regression target inf is not a finite float32 number"),
+        ("1e39", r"line 5: regression target 1e\+39 is not"),
+        ("?", r"line 5: regression target nan is not"),
         ("NaN", r"line 5: regression target"),
     ],
 )
@@ -380,9 +380,9 @@ def test_ts_regression_targets_must_be_finite(tmp_path, target, message):
 @pytest.mark.parametrize(
     "row, message",
     [
-        ("b,1,inf,3", r"line 3, column t1: 'x' holds a value that is not a finite"),
-        ("b,1e39,2,3", r"line 3, column t0: .* \(1e\+39\)"),
-        ("b,?,NA,", r"line 3: series 1 of 'x' has no observed value"),
+        ("b,1,inf,3", r"line 3, column t1: inf is not a finite float32 number"),
+        ("b,1e39,2,3", r"line 3, column t0: 1e\+39 is not"),
+        ("b,?,NA,", r"line 3: series 1 has no observed value"),
     ],
 )
 def test_csv_non_finite_values_name_line_and_column(tmp_path, row, message):
@@ -398,8 +398,8 @@ def test_csv_label_column_in_the_middle_keeps_column_numbers(tmp_path):
 @pytest.mark.parametrize(
     "value, message",
     [
-        ("inf", r"f\.csv, line 3, column 'a': 'value' holds a value that is not a finite"),
-        ("-1e39", r"f\.csv, line 3, column 'a': .* \(-1e\+39\)"),
+        ("inf", r"f\.csv, line 3, column 'a': inf is not a finite float32 number"),
+        ("-1e39", r"f\.csv, line 3, column 'a': -1e\+39 is not"),
     ],
 )
 def test_series_csv_non_finite_values_name_line_and_column(tmp_path, value, message):
@@ -411,16 +411,18 @@ def test_check_finite_directly():
     x = np.zeros((2, 3, 1))
     assert data.check_finite(x) is x
     x[1, 2, 0] = np.inf
-    fails(lambda: data.check_finite(x, path="p.npz"), r"p\.npz, index \(1, 2, 0\): 'x' holds")
+    fails(lambda: data.check_finite(x, path="p.npz"), r"p\.npz, 'x' index \(1, 2, 0\): inf is not")
     fails(
         lambda: data.check_finite(x, where=lambda i: f"row {i[0]}"),
-        r"^row 1: 'x' holds a value that is not a finite float32 number \(inf\)",
+        r"^row 1: inf is not a finite float32 number; 1 such value\(s\) in all$",
     )
     empty = np.full((2, 3, 1), np.nan)
     empty[0, 0, 0] = 1
-    fails(lambda: data.check_finite(empty), r"index \(1\): series 1 of 'x' has no observed")
+    fails(lambda: data.check_finite(empty), r"^'x' index \(1\): series 1 has no observed")
     data.check_finite(empty, require_observed=False)
-    fails(lambda: data.check_finite_targets([1.0, np.nan]), r"index \(1\): regression target")
+    fails(
+        lambda: data.check_finite_targets([1.0, np.nan]), r"^'y' index \(1\): regression target nan"
+    )
 
 
 # === .npz failure modes ===
@@ -479,14 +481,14 @@ def test_npz_pickled_object_arrays_are_refused(tmp_path):
         ({"x": X[0], "y": Y}, r"'x' must have 2 or 3 dimensions"),
         ({"x": X[:, :0], "y": Y}, r"'x' is empty: shape \(4, 0, 1\)"),
         ({"x": X, "y": np.zeros(4, "complex64")}, r"'y' must hold numbers or strings"),
-        ({"x": np.where(X == 7, np.inf, X), "y": Y}, r"index \(1, 1, 0\): 'x' holds .*\(inf\)"),
-        ({"x": np.where(X == 7, 1e39, X), "y": Y}, r"index \(1, 1, 0\): .*\(1e\+39\)"),
+        ({"x": np.where(X == 7, np.inf, X), "y": Y}, r"'x' index \(1, 1, 0\): inf is not"),
+        ({"x": np.where(X == 7, 1e39, X), "y": Y}, r"'x' index \(1, 1, 0\): 1e\+39 is not"),
         (
             {"x": np.where(X >= 6, np.nan, X), "y": Y},
-            r"index \(1\): series 1 of 'x' has no observed value .*; 3 such series",
+            r"'x' index \(1\): series 1 has no observed value .*; 3 such series",
         ),
-        ({"x": X, "y": np.array([0.5, np.nan, 1, 2])}, r"index \(1\): regression target 'y'"),
-        ({"x": X, "y": np.array([0.5, 1, np.inf, 2])}, r"index \(2\): regression target 'y'"),
+        ({"x": X, "y": np.array([0.5, np.nan, 1, 2])}, r"'y' index \(1\): regression target nan"),
+        ({"x": X, "y": np.array([0.5, 1, np.inf, 2])}, r"'y' index \(2\): regression target inf"),
     ],
 )
 def test_npz_bad_arrays_name_the_file(tmp_path, arrays, message):

@@ -18,8 +18,8 @@ def positive_int(name, value, minimum=1):
     return int(value)
 
 
-def _index(index):
-    return "index (" + ", ".join(str(int(i)) for i in index) + ")"
+def _at_index(name):
+    return lambda index: f"'{name}' index (" + ", ".join(str(int(i)) for i in index) + ")"
 
 
 def check_finite(x, path=None, where=None, name="x", require_observed=True):
@@ -35,8 +35,9 @@ def check_finite(x, path=None, where=None, name="x", require_observed=True):
         x: array of shape (samples, timesteps, features), or (samples, timesteps).
         path: the file `x` came from, named first in the message.
         where: a function from an index of `x` (a tuple) to where that value
-            sits in the file, such as `"line 12, column 3"`; by default the index.
-        name: what the message calls `x`.
+            sits in the file, such as `"line 12, column 3"`; by default
+            `"'x' index (i, j, k)"`.
+        name: what the messages call `x`.
         require_observed: whether a series (a slice `x[i]`) with every value
             missing is an error.
 
@@ -44,11 +45,11 @@ def check_finite(x, path=None, where=None, name="x", require_observed=True):
         `x`, unchanged.
 
     Raises:
-        zoo.InputError: `"{path}, {where}: 'x' holds a value that is not a finite
-            float32 number (inf); 3 such values in all"` or
-            `"{path}, {where}: series 4 has no observed value (every value is missing)"`.
+        zoo.InputError: `"{path}, {where}: inf is not a finite float32 number;
+            3 such value(s) in all"` or `"{path}, {where}: series 4 has no
+            observed value (every value is missing); 1 such series in all"`.
     """
-    where = where or _index
+    where = where or _at_index(name)
     prefix = f"{path}, " if path is not None else ""
     values = np.asarray(x)
     if values.dtype.kind not in "biuf":
@@ -60,15 +61,15 @@ def check_finite(x, path=None, where=None, name="x", require_observed=True):
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise InputError(
-            f"{prefix}{where(first)}: '{name}' holds a value that is not a finite float32 "
-            f"number ({values[first]!s}); {int(bad.sum())} such value(s) in all"
+            f"{prefix}{where(first)}: {values[first]!s} is not a finite float32 number; "
+            f"{int(bad.sum())} such value(s) in all"
         )
     if require_observed and values.ndim >= 2 and values.dtype.kind == "f" and len(values):
         observed = ~np.isnan(values).reshape(len(values), -1).all(axis=1)
         if not observed.all():
             sample = int(np.argmin(observed))
             raise InputError(
-                f"{prefix}{where((sample,))}: series {sample} of '{name}' has no observed "
+                f"{prefix}{where((sample,))}: series {sample} has no observed "
                 f"value (every value is missing); {int((~observed).sum())} such series in all"
             )
     return x
@@ -81,14 +82,14 @@ def check_finite_targets(y, path=None, where=None, name="y"):
     `where` maps an index of `y` (a tuple) to its place in the file, as in
     `check_finite`. Returns `y`, unchanged.
     """
-    where = where or _index
+    where = where or _at_index(name)
     prefix = f"{path}, " if path is not None else ""
     values = np.asarray(y, dtype="float64")
     bad = ~np.isfinite(values) | (np.abs(np.nan_to_num(values)) > FLOAT32_MAX)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise InputError(
-            f"{prefix}{where(first)}: regression target '{name}' is not a finite float32 "
-            f"number ({values[first]!s}); {int(bad.sum())} such target(s) in all"
+            f"{prefix}{where(first)}: regression target {values[first]!s} is not a finite "
+            f"float32 number; {int(bad.sum())} such target(s) in all"
         )
     return y

@@ -126,7 +126,6 @@ def read_series_csv(path, date_column=None, fill=None):
             np.stack([raw[name] for name in numeric], axis=1),
             path=path,
             where=lambda i: f"line {lines[i[0]]}, column {numeric[i[1]]!r}",
-            name="value",
             require_observed=False,
         )
     values = {name: _fill(path, name, column, lines, fill) for name, column in raw.items()}
