@@ -1,12 +1,15 @@
-"""Sequence classification: an LSTM against the majority class and scikit-learn.
+"""Sequence classification: a zoo model against the majority class, scikit-learn and aeon.
 
     python -m recipes.classify                      # bundled digits, rows as time steps
+    python -m recipes.classify --dataset GunPoint   # a published dataset, official split
     KERAS_BACKEND=torch python -m recipes.classify --train Train.ts --test Test.ts
     python -m recipes.classify --train series.csv --label-column label --out runs/mine
+    python -m recipes.classify --dataset ArrowHead --ensemble 5
     python -m recipes.classify --out runs/mine --resume   # continue an interrupted run
 
 Reads `.npz` (arrays x, y), `.csv` (one series per row, label in a column) or
-UCR/UEA `.ts`. Without --test, a stratified quarter of --train is the test set.
+UCR/UEA `.ts`, or `--dataset NAME` through aeon. Without --test, a stratified
+quarter of --train is the test set. Training follows `zoo.training`'s policy.
 Writes to --out: model.keras, metrics.json, history.csv, predictions.csv,
 learning_curves.png and confusion_matrix.png.
 """
@@ -16,25 +19,39 @@ import numpy as np
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, f1_score
-from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelEncoder, StandardScaler
 
-from recipes import _common as common
+import zoo
+import zoo.training
+from recipes import _artifacts, _cli, _data, _plots, _training
 from zoo import data
+
+DEFAULT_MODEL = "lstm_fcn"
+VALIDATION = 0.0  # monitor the training loss; see docs/training.md
 
 
 def parse_args(argv=None):
-    p = common.parser(__doc__.splitlines()[0], "classify", default_model="stacked_lstm")
-    p.add_argument("--train", help="training file: .npz, .csv or .ts (default: digits)")
-    p.add_argument("--test", help="test file (default: a stratified split of --train)")
+    p = _cli.parser(
+        __doc__.splitlines()[0],
+        "classify",
+        task="classification",
+        default_model=DEFAULT_MODEL,
+        default_units=(8,),
+        dropout=0.8,
+    )
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--dataset", help=_cli.DATASET_HELP)
+    source.add_argument("--train", help="training file: .npz, .csv or .ts (default: digits)")
+    p.add_argument("--test", help="test file (default: a stratified quarter of --train)")
     p.add_argument("--label-column", help="CSV label column: name or 0-based index (default: 0)")
     p.add_argument(
         "--val-split",
-        type=common.fraction,
-        default=0.2,
-        help="fraction of the training set held out for early stopping",
+        type=_cli.rate,
+        default=VALIDATION,
+        help="fraction of the training set held out for early stopping (0: monitor the "
+        "training loss, the better choice for small sets)",
     )
     p.add_argument(
         "--normalize",
@@ -49,26 +66,134 @@ def parse_args(argv=None):
         const="none",
         help="same as --normalize none",
     )
+    p.add_argument(
+        "--no-classic-baselines",
+        dest="classic_baselines",
+        action="store_false",
+        help="skip 1-NN DTW and MiniRocket (aeon), which take long on long series",
+    )
     args = p.parse_args(argv)
-    args.normalize = None if args.normalize == "none" else args.normalize
     if args.test and not args.train:
         p.error("--test needs --train")
     return args
 
 
-def baselines(x_train, y_train, x_test, y_test):
-    flat_train = data.flatten_for_baseline(x_train)
-    flat_test = data.flatten_for_baseline(x_test)
-    candidates = {
-        "majority class": DummyClassifier(strategy="most_frequent"),
-        "logistic regression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
-        "1-nearest neighbour": KNeighborsClassifier(n_neighbors=1),
+def main(argv=None):
+    args = parse_args(argv)
+    normalize = None if args.normalize == "none" else args.normalize
+    out = args.out
+    keras.utils.set_random_seed(args.seed)
+
+    # === Load and prepare ===
+    x_train, y_train, x_test, y_test, dataset = _data.labelled(
+        train=args.train,
+        test=args.test,
+        dataset=args.dataset,
+        label_column=args.label_column,
+        seed=args.seed,
+    )
+    _data.check_classes(y_train, dataset)
+    _data.check_test_classes(y_train, y_test, dataset)
+    x_train, x_test = data.same_length(x_train, x_test)
+    x_train, padded_train = data.prepare(x_train, normalize=normalize)
+    x_test, padded_test = data.prepare(x_test, normalize=normalize)
+    padded = padded_train or padded_test
+    encoder = LabelEncoder().fit(y_train)
+    labels_train = encoder.transform(y_train)
+    split = _data.validation_split(x_train, labels_train, args.val_split, args.seed, classes=True)
+    x_fit, x_val, labels_fit, labels_val = split or (x_train, None, labels_train, None)
+    validation = None if x_val is None else (x_val, labels_val)
+    state = _training.start(out, resume=args.resume, flags=_cli.resume_flags(args))
+
+    with _training.devices_scope(args.distribute, args.batch_size) as devices:
+        policy = _cli.policy_from(args, devices)
+
+        # === Build ===
+        def build():
+            model = zoo.get_model(
+                args.model,
+                input_shape=(None if padded else x_train.shape[1], x_train.shape[2]),
+                units=_cli.builder_units(args.model, args.units),
+                dropout=args.dropout,
+                masking=padded,
+                mask_value=data.MASK_VALUE,
+                num_classes=len(encoder.classes_),
+                **({"bidirectional": True} if args.bidirectional else {}),
+            )
+            return zoo.training.compile(
+                model, policy, loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+            )
+
+        # === Train ===
+        print(
+            f"{dataset}: {len(x_fit)} train, {0 if x_val is None else len(x_val)} validation, "
+            f"{len(x_test)} test sequences of {x_train.shape[1]} steps x {x_train.shape[2]} "
+            f"features, {len(encoder.classes_)} classes; backend {keras.backend.backend()}"
+        )
+        model, history, seconds, members = _training.ensemble(
+            build,
+            lambda model, member_state: _training.train(
+                model,
+                x_fit,
+                labels_fit,
+                validation,
+                policy=policy,
+                state=member_state,
+                devices=devices,
+            ),
+            members=args.ensemble,
+            seed=args.seed,
+            state=state,
+        )
+
+        # === Evaluate ===
+        def predict(m):
+            return encoder.inverse_transform(
+                np.argmax(m.predict(x_test, verbose=0, batch_size=256), axis=-1)
+            )
+
+        predicted = predict(model)
+    results = scores(y_test, predicted)
+    if len(members) > 1:
+        single = [scores(y_test, predict(m)) for m in members]
+        results["member_test_accuracy"] = [s["test_accuracy"] for s in single]
+        results["mean_member_test_accuracy"] = float(np.mean(results["member_test_accuracy"]))
+    reference = baselines(x_train, y_train, x_test, y_test, classic=args.classic_baselines)
+
+    # === Report ===
+    name = args.model if args.ensemble == 1 else f"{args.model} (ensemble of {args.ensemble})"
+    rows = [{"name": name, **results}]
+    if len(members) > 1:
+        rows.append(
+            {"name": "  mean single member", "test_accuracy": results["mean_member_test_accuracy"]}
+        )
+    rows += [{"name": label, **values} for label, values in reference.items()]
+    _plots.print_table(
+        f"Test set ({len(y_test)} sequences)", rows, ["test_accuracy", "test_macro_f1"]
+    )
+    metrics = {
+        **results,
+        "baselines": reference,
+        "model": args.model,
+        "ensemble": args.ensemble,
+        "dataset": dataset,
+        "classes": [str(c) for c in encoder.classes_],
+        "epochs_run": len(history.get("epoch", [])),
+        "train_seconds": round(seconds, 2),
+        **_artifacts.environment(args.seed, devices),
     }
-    results = {}
-    for name, estimator in candidates.items():
-        predicted = estimator.fit(flat_train, y_train).predict(flat_test)
-        results[name] = scores(y_test, predicted)
-    return results
+    _artifacts.write_csv(
+        out / "predictions.csv",
+        ["index", "true", "predicted"],
+        [(i, t, p) for i, (t, p) in enumerate(zip(y_test, predicted, strict=True))],
+    )
+    figure = _plots.new_figure(width=7, height=6)
+    ConfusionMatrixDisplay.from_predictions(
+        y_test, predicted, labels=encoder.classes_, ax=figure.axes[0], colorbar=False
+    )
+    figure.axes[0].set_title(f"{name}: accuracy {results['test_accuracy']:.3f}")
+    _plots.save_figure(out / "confusion_matrix.png", figure)
+    _artifacts.save_run(out, model, history, metrics, curve_metric="accuracy")
 
 
 def scores(y_true, y_pred):
@@ -78,91 +203,47 @@ def scores(y_true, y_pred):
     }
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    with common.distributed(args):  # one device, or --distribute's data parallelism
-        classify(args)
-
-
-def classify(args):
-    common.seed_everything(args.seed)
-
-    # === Load and prepare ===
-    x_train, y_train, x_test, y_test, dataset = common.labelled_data(args)
-    x_train, x_test = data.same_length(x_train, x_test)
-    x_train, padded_train = data.prepare(x_train, normalize=args.normalize)
-    x_test, padded_test = data.prepare(x_test, normalize=args.normalize)
-    padded = padded_train or padded_test
-    encoder = LabelEncoder().fit(y_train)
-    unseen = sorted(set(np.unique(y_test)) - set(encoder.classes_), key=str)
-    if unseen:
-        raise common.BadInput(f"test labels not in the training set: {unseen[:5]}")
-    if len(encoder.classes_) < 2:
-        raise common.BadInput(f"need at least 2 classes, found {list(encoder.classes_)}")
-    labels_train = encoder.transform(y_train)
-    x_fit, x_val, labels_fit, labels_val = train_test_split(
-        x_train,
-        labels_train,
-        test_size=args.val_split,
-        random_state=args.seed,
-        stratify=common.stratify(labels_train),
-    )
-
-    # === Build ===
-    timesteps = None if padded else x_train.shape[1]
-    model = common.compiled_model(
-        args,
-        (timesteps, x_train.shape[2]),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        masking=padded,
-        num_classes=len(encoder.classes_),
-    )
-
-    # === Train ===
-    print(
-        f"{dataset}: {len(x_fit)} train, {len(x_val)} validation, {len(x_test)} test "
-        f"sequences of {x_train.shape[1]} steps x {x_train.shape[2]} features, "
-        f"{len(encoder.classes_)} classes; backend {keras.backend.backend()}"
-    )
-    history, seconds = common.train(model, x_fit, labels_fit, (x_val, labels_val), args)
-
-    # === Evaluate ===
-    predicted = encoder.inverse_transform(
-        np.argmax(model.predict(x_test, verbose=0, batch_size=256), axis=-1)
-    )
-    results = scores(y_test, predicted)
-    reference = baselines(x_train, y_train, x_test, y_test)
-
-    # === Report ===
-    rows = [{"name": args.model, **results}]
-    rows += [{"name": name, **values} for name, values in reference.items()]
-    common.print_table(
-        f"Test set ({len(y_test)} sequences)", rows, ["test_accuracy", "test_macro_f1"]
-    )
-    metrics = {
-        **results,
-        "baselines": reference,
-        "model": args.model,
-        "dataset": dataset,
-        "classes": encoder.classes_.tolist(),
-        "epochs_run": len(history.get("epoch", [])),
-        "train_seconds": round(seconds, 2),
-        **common.environment(args),
+def baselines(x_train, y_train, x_test, y_test, classic=True):
+    """Majority class, logistic regression and 1-NN (Euclidean) on the flattened
+    series; with aeon installed and `classic`, 1-NN DTW and MiniRocket too."""
+    flat_train = data.flatten_for_baseline(x_train)
+    flat_test = data.flatten_for_baseline(x_test)
+    candidates = {
+        "majority class": DummyClassifier(strategy="most_frequent"),
+        "logistic regression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+        "1-NN Euclidean": KNeighborsClassifier(n_neighbors=1),
     }
-    common.write_csv(
-        args.out / "predictions.csv",
-        ["index", "true", "predicted"],
-        [(i, t, p) for i, (t, p) in enumerate(zip(y_test, predicted, strict=True))],
-    )
-    figure = common.new_figure(width=7, height=6)
-    ConfusionMatrixDisplay.from_predictions(
-        y_test, predicted, labels=encoder.classes_, ax=figure.axes[0], colorbar=False
-    )
-    figure.axes[0].set_title(f"{args.model}: accuracy {results['test_accuracy']:.3f}")
-    common.save_figure(args.out / "confusion_matrix.png", figure)
-    common.save_run(args, model, history, metrics, curve_metric="accuracy")
+    results = {
+        label: scores(y_test, estimator.fit(flat_train, y_train).predict(flat_test))
+        for label, estimator in candidates.items()
+    }
+    if classic:
+        results.update(classic_baselines(x_train, y_train, x_test, y_test))
+    return results
+
+
+def classic_baselines(x_train, y_train, x_test, y_test):
+    """1-NN DTW and MiniRocket through aeon (padding read as 0), if installed."""
+    try:
+        from aeon.classification.convolution_based import MiniRocketClassifier
+        from aeon.classification.distance_based import KNeighborsTimeSeriesClassifier
+    except ImportError:
+        print("note: pip install 'lstm-zoo[datasets]' adds 1-NN DTW and MiniRocket baselines")
+        return {}
+    as_aeon = lambda x: np.where(x == data.MASK_VALUE, 0.0, x).transpose(0, 2, 1)  # noqa: E731
+    a_train, a_test = as_aeon(x_train), as_aeon(x_test)
+    results = {}
+    for label, estimator in {
+        "1-NN DTW (aeon)": KNeighborsTimeSeriesClassifier(distance="dtw", n_neighbors=1),
+        "MiniRocket (aeon)": MiniRocketClassifier(random_state=0),
+    }.items():
+        if label.startswith("MiniRocket") and a_train.shape[2] < 9:
+            continue  # MiniRocket's kernels span 9 steps
+        estimator.fit(a_train, np.asarray(y_train).astype(str))
+        predicted = estimator.predict(a_test)
+        results[label] = scores(np.asarray(y_test).astype(str), predicted)
+    return results
 
 
 if __name__ == "__main__":
-    common.run(main)
+    _cli.run(main)

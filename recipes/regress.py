@@ -1,15 +1,19 @@
 """Train an LSTM forecaster (or series-to-number regressor) and compare it with baselines.
 
 Forecasting (default: the bundled yearly sunspot numbers): `--data FILE.csv` with
-one column per series; `--window` past rows of the target (and `--features`)
+one column per series, or `--dataset NAME` (a series aeon ships: Airline, Lynx,
+PBS, ShampooSales); `--window` past rows of the target (and `--features`)
 columns predict the next `--horizon` rows of the target columns. The split is
 chronological, scalers see training rows only, and every metric is in original
-units beside persistence, seasonal-naive and linear-model baselines.
+units beside persistence, seasonal-naive, linear-model and exponential-smoothing
+baselines.
 
 Series-to-number: `--train FILE [--test FILE]`, `.npz` (`x`, numeric `y`) or `.ts`
-with `@targetLabel true`; baselines are the training mean and a linear model.
+with `@targetLabel true`, or `--dataset NAME` (a TSER set, e.g. Covid3Month);
+baselines are the training mean and a linear model.
 
     KERAS_BACKEND=jax python -m recipes.regress
+    python -m recipes.regress --dataset Airline --horizon 12
     KERAS_BACKEND=torch python -m recipes.regress --data prices.csv --target close \\
         --features open,volume --date-column date --window 30 --horizon 5
 """
@@ -20,36 +24,42 @@ import keras
 import numpy as np
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import Ridge
-from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 from sklearn.model_selection import train_test_split
 
-from recipes import _common as common
+import zoo
+import zoo.training
+from recipes import _artifacts, _cli, _data, _forecasting, _plots, _training
 from zoo import data
+from zoo._errors import InputError
+from zoo.data._published import FORECASTING, load_published, load_published_series
 
-METRICS = ["test_rmse", "test_mae", "test_mape", "test_smape"]
+METRICS = ["test_rmse", "test_mae", "test_mase", "test_smape"]
 BUNDLED = {"target": "SUNACTIVITY", "date_column": "YEAR", "season": 11}
 
 
 def parse_args(argv=None):
-    p = common.parser(
+    p = _cli.parser(
         __doc__.splitlines()[0],
         "regress",
+        task="regression",
         default_model="stacked_lstm",
-        default_dropout=0.2,
-        default_batch_size=16,
+        default_units=(64, 64),
+        dropout=0.2,
     )
-    common.data_flags(
+    _cli.series_flags(
         p,
         data_help="CSV of series, one column each (default: bundled sunspots)",
-        train_help="series-to-number training file: .npz or .ts",
         target_help="column(s) to predict, comma-separated",
         window=20,
         test_size=0.2,
         val_size=0.15,
     )
-    p.add_argument("--features", type=common.names, default=(), help="other input column(s)")
-    p.add_argument("--horizon", type=common.positive_int, default=1, help="future rows to predict")
-    p.add_argument("--season", type=common.positive_int, help="season length in rows")
+    p.add_argument("--dataset", help="a series aeon ships (forecasting) or a TSER dataset")
+    p.add_argument("--train", help="series-to-number training file: .npz or .ts")
+    p.add_argument("--test", help="test file (default: 25%% of --train)")
+    p.add_argument("--features", type=_cli.names, default=(), help="other input column(s)")
+    p.add_argument("--horizon", type=_cli.positive_int, default=1, help="future rows to predict")
+    p.add_argument("--season", type=_cli.positive_int, help="season length in rows")
     p.add_argument(
         "--predict",
         choices=data.PREDICT,
@@ -57,291 +67,276 @@ def parse_args(argv=None):
         help="model the change from the last observed value, or the value itself",
     )
     p.add_argument(
-        "--head-units", type=common.int_tuple, default=(), help="hidden Dense widths, e.g. 32"
+        "--head-units", type=_cli.int_tuple, default=(), help="hidden Dense widths, e.g. 32"
     )
-    p.add_argument("--forecast", type=common.positive_int, help="predict N rows past the data")
+    p.add_argument("--forecast", type=_cli.positive_int, help="predict N rows past the data")
     args = p.parse_args(argv)
-    if args.data and args.train:
-        p.error("give --data (forecasting) or --train (series-to-number), not both")
+    if sum(bool(v) for v in (args.data, args.train, args.dataset)) > 1:
+        p.error("give one of --data (forecasting), --dataset or --train (series-to-number)")
     if args.test and not args.train:
         p.error("--test needs --train")
     if args.train and args.forecast:
         p.error("--forecast needs forecasting data (--data), not --train")
-    args.scaler = None if args.scaler == "none" else args.scaler
-    if not args.data and not args.train:  # the bundled default run
-        args.target = args.target or (BUNDLED["target"],)
-        args.date_column = args.date_column or BUNDLED["date_column"]
-        if args.season is None:
-            args.season = BUNDLED["season"]
     return args
 
 
-# === Metrics ===
+def main(argv=None):
+    args = parse_args(argv)
+    keras.utils.set_random_seed(args.seed)
+    state = _training.start(args.out, resume=args.resume, flags=_cli.resume_flags(args))
+    series = args.train is None and (args.dataset is None or args.dataset in FORECASTING)
+    with _training.devices_scope(args.distribute, args.batch_size) as devices:
+        policy = _cli.policy_from(args, devices)
+        if series:
+            outcome = forecast(args, policy=policy, state=state, devices=devices)
+        else:
+            outcome = series_to_number(args, policy=policy, state=state, devices=devices)
 
-
-def scores(y_true, y_pred):
-    """RMSE, MAE, MAPE (%, over nonzero true values) and sMAPE (%), all flattened."""
-    y_true, y_pred = np.ravel(y_true).astype("float64"), np.ravel(y_pred).astype("float64")
-    nonzero = y_true != 0
-    mape = (
-        float(np.mean(np.abs((y_true - y_pred)[nonzero] / y_true[nonzero])) * 100)
-        if nonzero.any()
-        else None
-    )
-    denominator = np.abs(y_true) + np.abs(y_pred)
-    ratio = np.divide(
-        2 * np.abs(y_true - y_pred),
-        denominator,
-        out=np.zeros_like(denominator),
-        where=denominator > 0,
-    )
-    return {
-        "test_rmse": float(root_mean_squared_error(y_true, y_pred)),
-        "test_mae": float(mean_absolute_error(y_true, y_pred)),
-        "test_mape": mape,
-        "test_smape": float(np.mean(ratio) * 100),
+    # === Report ===
+    rows = [{"name": outcome.name, **outcome.results}]
+    rows += [{"name": name, **values} for name, values in outcome.reference.items()]
+    _plots.print_table("Test set, original units (sMAPE in %)", rows, METRICS)
+    best = min(outcome.reference.items(), key=lambda item: item[1]["test_rmse"])
+    rmse = outcome.results["test_rmse"]
+    ratio = rmse / best[1]["test_rmse"] if best[1]["test_rmse"] else math.inf
+    print(f"model RMSE / best baseline ({best[0]}) RMSE: {ratio:.3f}")
+    metrics = {
+        **outcome.results,
+        "baselines": outcome.reference,
+        "model": args.model,
+        "ensemble": args.ensemble,
+        "dataset": outcome.dataset,
+        "task": "forecasting" if series else "series-to-number",
+        "epochs_run": len(outcome.history.get("epoch", [])),
+        "train_seconds": round(outcome.seconds, 2),
+        **outcome.extra,
+        **_artifacts.environment(args.seed, devices),
     }
+    _artifacts.save_run(args.out, outcome.model, outcome.history, metrics, curve_metric="mae")
 
 
-def mape_note(y_true):
-    zeros = int(np.sum(np.ravel(y_true) == 0))
-    if not zeros:
-        return None
-    return f"MAPE skips the {zeros} of {np.size(y_true)} test values that are 0"
+def build_and_train(
+    args, x, y, validation, *, input_shape, outputs, masking, policy, state, devices
+):
+    """The `--model` regressor trained under `policy` (an ensemble with `--ensemble`)."""
 
+    def build():
+        model = zoo.get_model(
+            args.model,
+            input_shape=input_shape,
+            units=_cli.builder_units(args.model, args.units),
+            dropout=args.dropout,
+            masking=masking,
+            mask_value=data.MASK_VALUE,
+            head="regression",
+            num_outputs=outputs,
+            **({"head_units": args.head_units} if args.head_units else {}),
+            **({"bidirectional": True} if args.bidirectional else {}),
+        )
+        return zoo.training.compile(model, policy, loss="mse", metrics=["mae"])
 
-# === Baselines ===
-
-
-def persistence(targets, rows, horizon):
-    """Every future step predicted as the last observed value."""
-    return np.repeat(targets[rows - 1][:, None, :], horizon, axis=1)
-
-
-def seasonal_naive(targets, rows, horizon, season):
-    """Step h predicted as the latest observed value one or more seasons earlier."""
-    steps = np.arange(horizon)
-    source = rows[:, None] + steps - season * np.ceil((steps + 1) / season).astype(int)
-    if source.min() < 0:
-        raise common.BadInput(f"--season {season} reaches before the first row")
-    return targets[source]
-
-
-def linear_model(split):
-    """A ridge regression on the same scaled windows, flattened."""
-    ridge = Ridge(alpha=1.0).fit(_flat(split.x_train), _flat(split.y_train))
-    return split.original(ridge.predict(_flat(split.x_test)).reshape(split.y_test.shape), "test")
+    model, history, seconds, _ = _training.ensemble(
+        build,
+        lambda model, member_state: _training.train(
+            model, x, y, validation, policy=policy, state=member_state, devices=devices
+        ),
+        members=args.ensemble,
+        seed=args.seed,
+        state=state,
+    )
+    return model, history, seconds
 
 
 # === Forecasting ===
 
 
-def load_series(args):
-    table, name = common.series_table(args, lambda: (data.load_sunspots(), "sunspots (bundled)"))
-    overlap = set(args.features) & set(args.target)
+def forecast(args, *, policy, state, devices):
+    target, features, window, horizon = args.target, args.features, args.window, args.horizon
+    season, date_column, out = args.season, args.date_column, args.out
+    if args.dataset:
+        values, season_found, unit = load_published_series(args.dataset)
+        table = data.SeriesTable(
+            path=args.dataset, names=[args.dataset], values={args.dataset: values[:, 0]}
+        )
+        dataset, target = f"{args.dataset} (aeon, one row per {unit})", (args.dataset,)
+        season = season or season_found
+    else:
+        bundled = not args.data
+        table, dataset, target = _data.series_table(
+            args.data,
+            date_column=date_column or (BUNDLED["date_column"] if bundled else None),
+            fill=args.fill,
+            target=target or ((BUNDLED["target"],) if bundled else None),
+            default=lambda: (data.load_sunspots(), "sunspots (bundled)"),
+        )
+        if bundled:
+            date_column, season = BUNDLED["date_column"], season or BUNDLED["season"]
+    overlap = set(features) & set(target)
     if overlap:
-        raise common.BadInput(f"--features repeats target column(s) {sorted(overlap)}")
-    targets = table.columns(list(args.target), "--target")
-    inputs = table.columns(list(args.target) + list(args.features), "--features")
-    return table, name, inputs, targets
-
-
-def forecast(args):
-    table, dataset, inputs, targets = load_series(args)
+        raise InputError(f"--features repeats target column(s) {sorted(overlap)}")
+    targets = table.columns(list(target), "--target")
+    inputs = table.columns(list(target) + list(features), "--features")
+    if season is not None and season >= len(targets):
+        raise InputError(f"--season {season} is not shorter than the {len(targets)} rows")
     split = data.forecasting_data(
         inputs,
         targets,
-        window=args.window,
-        horizon=args.horizon,
+        window=window,
+        horizon=horizon,
         stride=args.stride,
         test_size=args.test_size,
         val_size=args.val_size,
-        scaler=args.scaler,
+        scaler=None if args.scaler == "none" else args.scaler,
         predict=args.predict,
     )
     if len(split.x_val) == 0:
-        raise common.BadInput("no validation windows: raise --val-size for early stopping")
+        raise InputError("no validation windows: raise --val-size for early stopping")
+    if season is not None:
+        _forecasting.seasonal_naive(targets, split.rows_test, horizon, season)  # checks reach
     n_targets = targets.shape[1]
-    model = _compiled_model(args, (args.window, inputs.shape[1]), args.horizon * n_targets)
     print(
         f"{dataset}: {len(targets)} rows; {len(split.x_train)} train, {len(split.x_val)} "
-        f"validation, {len(split.x_test)} test windows of {args.window} steps x "
-        f"{inputs.shape[1]} inputs -> {args.horizon} steps x {n_targets} targets; "
+        f"validation, {len(split.x_test)} test windows of {window} steps x "
+        f"{inputs.shape[1]} inputs -> {horizon} steps x {n_targets} targets; "
         f"backend {keras.backend.backend()}"
     )
-    history, seconds = common.train(
-        model, split.x_train, _flat(split.y_train), (split.x_val, _flat(split.y_val)), args
+    model, history, seconds = build_and_train(
+        args,
+        split.x_train,
+        _flat(split.y_train),
+        (split.x_val, _flat(split.y_val)),
+        input_shape=(window, inputs.shape[1]),
+        outputs=horizon * n_targets,
+        masking=False,
+        policy=policy,
+        state=state,
+        devices=devices,
     )
 
     # validation and test windows in one call: the test part is scored, both are plotted
     both = model.predict(np.concatenate([split.x_val, split.x_test]), verbose=0)
-    both = both.reshape(len(both), args.horizon, n_targets)
+    both = both.reshape(len(both), horizon, n_targets)
     predicted_val = split.original(both[: len(split.x_val)], "val")
     predicted = split.original(both[len(split.x_val) :], "test")
     true = split.original(split.y_test, "test")
-    references = {
-        "persistence": persistence(targets, split.rows_test, args.horizon),
-        "linear model (ridge)": linear_model(split),
-    }
-    if args.season:
-        references["seasonal naive"] = seasonal_naive(
-            targets, split.rows_test, args.horizon, args.season
-        )
-    results = scores(true, predicted)
-    reference = {name: scores(true, values) for name, values in references.items()}
+    references = _forecasting.baselines(split, targets, horizon, season)
+    scale = _forecasting.mase_scale(targets[: split.train_end], season)
+    results = _forecasting.scores(true, predicted, scale)
+    reference = {name: _forecasting.scores(true, v, scale) for name, v in references.items()}
     extra = {
-        "test_rmse_per_step": [
-            float(root_mean_squared_error(true[:, h].ravel(), predicted[:, h].ravel()))
-            for h in range(args.horizon)
-        ],
-        "mape_note": mape_note(true),
-        "window": args.window,
-        "horizon": args.horizon,
-        "season": args.season,
+        "test_rmse_per_step": _forecasting.rmse_per_step(true, predicted),
+        "window": window,
+        "horizon": horizon,
+        "season": season,
         "predict": args.predict,
-        "target": list(args.target),
-        "features": list(args.features),
+        "target": list(target),
+        "features": list(features),
         "test_windows": len(true),
     }
     times = table.dates if table.dates is not None else np.arange(len(targets)).astype(str)
-    rows = [
-        (times[r + h], name, h + 1, true[i, h, k], predicted[i, h, k])
-        for i, r in enumerate(split.rows_test)
-        for h in range(args.horizon)
-        for k, name in enumerate(args.target)
-        if r + h < len(times)
-    ]
-    common.write_csv(
-        args.out / "predictions.csv", ["time", "target", "step", "true", "predicted"], rows
+    _artifacts.write_csv(
+        out / "predictions.csv",
+        ["time", "target", "step", "true", "predicted"],
+        [
+            (times[r + h], name, h + 1, true[i, h, k], predicted[i, h, k])
+            for i, r in enumerate(split.rows_test)
+            for h in range(horizon)
+            for k, name in enumerate(target)
+            if r + h < len(times)
+        ],
     )
-    _plot_forecast(args, split, targets, times, predicted_val, predicted, references["persistence"])
+    _forecasting.plot(
+        out / "forecast.png",
+        split,
+        targets,
+        times,
+        (predicted_val, predicted, references["persistence"]),
+        names=target,
+        x_label=date_column or "row",
+    )
     if args.forecast:
-        _forecast_beyond(args, model, split, times)
-    return model, dataset, history, seconds, results, reference, extra
-
-
-def _forecast_beyond(args, model, split, times):
-    """The next `--forecast` rows after the data, rolling predictions forward."""
-    if args.forecast > args.horizon and args.features:
-        raise common.BadInput(
-            f"--forecast {args.forecast} is beyond --horizon {args.horizon}, which needs "
-            "future values of --features; forecast at most --horizon rows or drop --features"
+        if args.forecast > horizon and features:
+            raise InputError(
+                f"--forecast {args.forecast} is beyond --horizon {horizon}, which needs "
+                "future values of --features; forecast at most --horizon rows or drop --features"
+            )
+        future = _forecasting.beyond(model, split, window, horizon, args.forecast)
+        future_times = _forecasting.future_times(times, args.forecast)
+        _artifacts.write_csv(
+            out / "forecast.csv",
+            ["step", "time", *target],
+            [(i + 1, future_times[i], *row) for i, row in enumerate(future)],
         )
-    recent = split.scaled_inputs[-args.window :]
-    last = split.scaled_targets[-1]  # the last observed target values, scaled
-    predictions = []
-    while len(predictions) < args.forecast:
-        window = data.relative(recent[None]) if split.predict == "change" else recent[None]
-        step = model.predict(window, verbose=0).reshape(args.horizon, -1)
-        base = last if split.predict == "change" else 0.0
-        values = split.original(step[None], base=base)[0]
-        predictions.extend(values)
-        # the targets are the inputs here (no --features): feed predictions back
-        recent = np.concatenate([recent, split.input_scaler.transform(values)])[-args.window :]
-        recent = recent.astype("float32")
-        last = split.target_scaler.transform(values)[-1]
-    predictions = np.array(predictions[: args.forecast])
-    header = ["step", "time"] + list(args.target)
-    future = _future_times(times, args.forecast)
-    common.write_csv(
-        args.out / "forecast.csv",
-        header,
-        [(i + 1, future[i], *row) for i, row in enumerate(predictions)],
+    return _forecasting.Outcome(
+        _name(args), model, dataset, history, seconds, results, reference, extra
     )
-
-
-def _future_times(times, count):
-    """Times after the last one when they are evenly spaced numbers; else blanks."""
-    try:
-        numbers = np.array([float(t) for t in times])
-    except ValueError:
-        return [""] * count
-    gaps = np.diff(numbers)
-    if len(gaps) == 0 or not np.allclose(gaps, gaps[0]):
-        return [""] * count
-    future = numbers[-1] + gaps[0] * np.arange(1, count + 1)
-    return [int(t) if float(t).is_integer() else float(t) for t in future]
-
-
-def _plot_forecast(args, split, targets, times, predicted_val, predicted_test, persistence_test):
-    """Actual series against one-step-ahead predictions, with the split marked."""
-    figure = common.new_figure(nrows=min(len(args.target), 4), width=11, height=3.5)
-    try:
-        axis = np.array([float(t) for t in times])
-    except ValueError:
-        axis = np.arange(len(times))
-    rows = np.concatenate([split.rows_val, split.rows_test])
-    predicted = np.concatenate([predicted_val, predicted_test])
-    for k, ax in enumerate(figure.axes):
-        ax.plot(axis, targets[:, k], color="black", lw=1, label="actual")
-        ax.plot(axis[rows], predicted[:, 0, k], color="tab:blue", label="model, 1 step ahead")
-        ax.plot(
-            axis[split.rows_test],
-            persistence_test[:, 0, k],
-            color="tab:gray",
-            ls="--",
-            lw=0.8,
-            label="persistence",
-        )
-        for boundary, label in ((split.train_end, "validation"), (split.val_end, "test")):
-            ax.axvline(axis[boundary], color="tab:red", ls=":", lw=1)
-            ax.text(axis[boundary], ax.get_ylim()[1], f" {label}", va="top", color="tab:red")
-        ax.set_ylabel(args.target[k])
-        ax.legend(loc="upper left", fontsize=8)
-        ax.grid(alpha=0.3)
-    figure.axes[-1].set_xlabel(args.date_column or "row")
-    common.save_figure(args.out / "forecast.png", figure)
 
 
 # === Series-to-number ===
 
 
-def series_to_number(args):
-    x_train, y_train = data.load(args.train)
-    if args.test:
-        x_test, y_test = data.load(args.test)
-        data.check_compatible(args.train, x_train, args.test, x_test)
+def series_to_number(args, *, policy, state, devices):
+    scaler, out, seed = None if args.scaler == "none" else args.scaler, args.out, args.seed
+    if args.dataset:
+        x_train, y_train, x_test, y_test = load_published(args.dataset, "regression")
+        dataset = f"{args.dataset} (official split, via aeon)"
     else:
-        x_train, x_test, y_train, y_test = train_test_split(
-            x_train, y_train, test_size=0.25, random_state=args.seed
-        )
-    y_train, y_test = _numeric(y_train, args.train), _numeric(y_test, args.test or args.train)
+        x_train, y_train = data.load(args.train)
+        dataset = str(args.train)
+        if args.test:
+            x_test, y_test = data.load(args.test)
+            data.check_compatible(args.train, x_train, args.test, x_test)
+        else:
+            x_train, x_test, y_train, y_test = train_test_split(
+                x_train, y_train, test_size=_data.TEST_FRACTION, random_state=seed
+            )
+    y_train, y_test = _numeric(y_train, dataset), _numeric(y_test, args.test or dataset)
     x_train, x_test = data.same_length(x_train, x_test)
-    target_scaler = data.make_scaler(args.scaler).fit(y_train[:, None])
-    x_train, x_test = common.scaled_sequences(args.scaler, x_train, x_train, x_test)
+    target_scaler = data.make_scaler(scaler).fit(y_train[:, None])
+    x_train, x_test = _data.scaled_sequences(scaler, x_train, x_train, x_test)
     x_train, padded_train = data.prepare(x_train, normalize=None)
     x_test, padded_test = data.prepare(x_test, normalize=None)
     padded = padded_train or padded_test
     scaled_y = target_scaler.transform(y_train[:, None])
     x_fit, x_val, y_fit, y_val = train_test_split(
-        x_train, scaled_y, test_size=0.2, random_state=args.seed
+        x_train, scaled_y, test_size=0.2, random_state=seed
     )
-    timesteps = None if padded else x_train.shape[1]
-    model = _compiled_model(args, (timesteps, x_train.shape[2]), 1, masking=padded)
     print(
-        f"{args.train}: {len(x_fit)} train, {len(x_val)} validation, {len(x_test)} test "
+        f"{dataset}: {len(x_fit)} train, {len(x_val)} validation, {len(x_test)} test "
         f"series of {x_train.shape[1]} steps x {x_train.shape[2]} features; "
         f"backend {keras.backend.backend()}"
     )
-    history, seconds = common.train(model, x_fit, y_fit, (x_val, y_val), args)
+    model, history, seconds = build_and_train(
+        args,
+        x_fit,
+        y_fit,
+        (x_val, y_val),
+        input_shape=(None if padded else x_train.shape[1], x_train.shape[2]),
+        outputs=1,
+        masking=padded,
+        policy=policy,
+        state=state,
+        devices=devices,
+    )
     unscale = lambda y: target_scaler.inverse_transform(np.reshape(y, (-1, 1)))[:, 0]  # noqa: E731
     predicted = unscale(model.predict(x_test, verbose=0))
     flat_train, flat_test = data.flatten_for_baseline(x_train), data.flatten_for_baseline(x_test)
+    scale = float(np.mean(np.abs(y_train - y_train.mean()))) or 1.0  # MAE of the mean
     reference = {
-        "training mean": scores(
-            y_test, DummyRegressor().fit(flat_train, y_train).predict(flat_test)
+        "training mean": _forecasting.scores(
+            y_test, DummyRegressor().fit(flat_train, y_train).predict(flat_test), scale
         ),
-        "linear model (ridge)": scores(
-            y_test, unscale(Ridge(alpha=1.0).fit(flat_train, scaled_y).predict(flat_test))
+        "linear model (ridge)": _forecasting.scores(
+            y_test, unscale(Ridge(alpha=1.0).fit(flat_train, scaled_y).predict(flat_test)), scale
         ),
     }
-    results = scores(y_test, predicted)
-    common.write_csv(
-        args.out / "predictions.csv",
+    results = _forecasting.scores(y_test, predicted, scale)
+    _artifacts.write_csv(
+        out / "predictions.csv",
         ["index", "true", "predicted"],
         [(i, t, p) for i, (t, p) in enumerate(zip(y_test, predicted, strict=True))],
     )
-    figure = common.new_figure(width=5, height=5)
+    figure = _plots.new_figure(width=5, height=5)
     ax = figure.axes[0]
     ax.scatter(y_test, predicted, s=10)
     low, high = min(y_test.min(), predicted.min()), max(y_test.max(), predicted.max())
@@ -349,35 +344,30 @@ def series_to_number(args):
     ax.set_xlabel("true")
     ax.set_ylabel("predicted")
     ax.set_title(f"{args.model}: test RMSE {results['test_rmse']:.4g}")
-    common.save_figure(args.out / "predictions.png", figure)
-    extra = {"mape_note": mape_note(y_test), "test_series": len(y_test)}
-    return model, str(args.train), history, seconds, results, reference, extra
+    _plots.save_figure(out / "predictions.png", figure)
+    extra = {"test_series": len(y_test), "mase_scale": "MAE of the training mean"}
+    return _forecasting.Outcome(
+        _name(args), model, dataset, history, seconds, results, reference, extra
+    )
 
 
-def _numeric(y, path):
+def _numeric(y, source):
+    y = np.asarray(y)
     try:
-        return np.asarray(y, dtype="float64")
+        y = y.astype("float64")
     except (TypeError, ValueError):
-        raise common.BadInput(
-            f"{path}: the targets are not numbers (found {y[:3].tolist()}); "
+        raise InputError(
+            f"{source}: the targets are not numbers (found {[str(v) for v in y[:3]]}); "
             "use recipes.classify for class labels"
         ) from None
+    bad = np.flatnonzero(~np.isfinite(y))
+    if len(bad):
+        raise InputError(f"{source}: target {y[bad[0]]} at case {bad[0] + 1} is not finite")
+    return y
 
 
-# === Shared ===
-
-
-def _compiled_model(args, input_shape, outputs, masking=False):
-    return common.compiled_model(
-        args,
-        input_shape,
-        loss="mse",
-        metrics=["mae"],
-        masking=masking,
-        head="regression",
-        num_outputs=outputs,
-        head_units=args.head_units,
-    )
+def _name(args):
+    return args.model if args.ensemble == 1 else f"{args.model} (ensemble of {args.ensemble})"
 
 
 def _flat(windows):
@@ -385,38 +375,5 @@ def _flat(windows):
     return windows.reshape(len(windows), -1)
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    with common.distributed(args):  # one device, or --distribute's data parallelism
-        regress(args)
-
-
-def regress(args):
-    common.seed_everything(args.seed)
-    task = series_to_number if args.train else forecast
-    model, dataset, history, seconds, results, reference, extra = task(args)
-
-    rows = [{"name": args.model, **results}]
-    rows += [{"name": name, **values} for name, values in reference.items()]
-    common.print_table("Test set, original units (MAPE and sMAPE in %)", rows, METRICS)
-    if extra.get("mape_note"):
-        print(f"note: {extra['mape_note']}")
-    best = min(reference.items(), key=lambda item: item[1]["test_rmse"])
-    ratio = results["test_rmse"] / best[1]["test_rmse"] if best[1]["test_rmse"] else math.inf
-    print(f"model RMSE / best baseline ({best[0]}) RMSE: {ratio:.3f}")
-    metrics = {
-        **results,
-        "baselines": reference,
-        "model": args.model,
-        "dataset": dataset,
-        "task": "series-to-number" if args.train else "forecasting",
-        "epochs_run": len(history.get("epoch", [])),
-        "train_seconds": round(seconds, 2),
-        **extra,
-        **common.environment(args),
-    }
-    common.save_run(args, model, history, metrics, curve_metric="mae")
-
-
 if __name__ == "__main__":
-    common.run(main)
+    _cli.run(main)

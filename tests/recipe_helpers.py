@@ -12,10 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_in_process(main, argv, capsys):
     """Runs a recipe's main as the CLI does; returns (exit status, stdout, stderr)."""
-    from recipes import _common
+    from recipes import _cli
 
     try:
-        _common.run(lambda: main([str(arg) for arg in argv]))
+        _cli.run(lambda: main([str(arg) for arg in argv]))
         status = 0
     except SystemExit as exit_:
         status = exit_.code

@@ -29,8 +29,8 @@ import sys
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from recipes import _common, classify
-_common.run(lambda: classify.main(sys.argv[1:]))
+from recipes import _cli, classify
+_cli.run(lambda: classify.main(sys.argv[1:]))
 """
 
 

@@ -17,7 +17,7 @@ from zoo import data
 COMMON_ARTIFACTS = {"model.keras", "metrics.json", "history.csv", "learning_curves.png"}
 ANOMALY_ARTIFACTS = COMMON_ARTIFACTS | {"scores.csv", "errors.png", "reconstruction.png"}
 EMBED_ARTIFACTS = COMMON_ARTIFACTS | {"embeddings.npz", "reconstruction.png"}
-FAST = ["--units", "32", "--latent-dim", "8", "--patience", "30"]
+FAST = ["--units", "32", "--latent-dim", "8", "--patience-steps", "3000"]
 
 
 @pytest.fixture(scope="module")
@@ -131,10 +131,11 @@ def test_linear_probe_on_the_bundled_digits(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--task", "embed", "--data", "s.csv"], "--task embed needs labelled sequences"),
-        (["--train", "d.npz"], "--task anomaly with --train needs --normal-label"),
+        (["--task", "embed", "--data", "s.csv"], "unrecognized arguments: --data s.csv"),
+        (["--task", "nope"], "argument --task: invalid choice: 'nope'"),
+        (["--train", "d.npz"], "labelled sequences need --normal-label"),
         (["--train", "d.npz", "--normal-label", "7"], "--normal-label '7' is not one of"),
-        (["--normal-label", "1"], "--normal-label needs labelled sequences (--train)"),
+        (["--normal-label", "1"], "--normal-label needs labelled sequences (--train or"),
         (["--target", "nope"], "--target names unknown column(s) ['nope']"),
         (["--window", "5000"], "no train windows"),
         (

@@ -62,7 +62,7 @@ def test_trains_beats_majority_and_writes_every_artifact(wave_file, tmp_path, ca
             "15",
             "--units",
             "16",
-            "--patience",
+            "--patience-steps",
             "15",
             "--batch-size",
             "16",
@@ -90,14 +90,18 @@ def test_trains_beats_majority_and_writes_every_artifact(wave_file, tmp_path, ca
     assert set(metrics["baselines"]) == {
         "majority class",
         "logistic regression",
-        "1-nearest neighbour",
+        "1-NN Euclidean",
+        "1-NN DTW (aeon)",
+        "MiniRocket (aeon)",
     }
     assert metrics["classes"] == ["fast", "medium", "slow"]
-    assert "stacked_lstm" in stdout and "majority class" in stdout
+    assert "lstm_fcn" in stdout and "majority class" in stdout
     with open(out / "history.csv") as handle:
         history = list(csv.DictReader(handle))
     assert len(history) == metrics["epochs_run"] > 0
-    assert {"loss", "val_loss", "accuracy", "val_accuracy", "learning_rate"} <= set(history[0])
+    # no validation set by default: the policy monitors the training loss
+    assert {"loss", "accuracy", "learning_rate"} <= set(history[0])
+    assert not {"val_loss", "val_accuracy"} & set(history[0])
     with open(out / "predictions.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 38 and {r["true"] for r in rows} <= {"slow", "medium", "fast"}
@@ -144,7 +148,7 @@ def test_variable_length_ts_with_test_file(tmp_path, capsys):
             "--epochs",
             "3",
             "--units",
-            "8,8",
+            "8",
         ],
         capsys,
     )
@@ -159,7 +163,9 @@ def test_variable_length_ts_with_test_file(tmp_path, capsys):
     [
         (["--model", "transformer"], "argument --model: invalid choice: 'transformer'"),
         (["--units", "0"], "argument --units: expected positive integers"),
-        (["--val-split", "1.5"], "argument --val-split: expected a number in (0, 1)"),
+        (["--val-split", "1.5"], "argument --val-split: expected a number in [0, 1)"),
+        (["--seed", "-1"], "argument --seed: expected an integer in [0, 2**32)"),
+        (["--learning-rate", "inf"], "argument --learning-rate: expected a finite positive"),
         (["--train", "nothere.npz"], "nothere.npz: no such file"),
         (["--test", "x.ts"], "--test needs --train"),
         (["--model", "lstm", "--units", "8,8"], "--model lstm takes one width"),
@@ -200,7 +206,7 @@ def test_killed_run_resumes_from_its_last_finished_epoch(wave_file, tmp_path, ca
         "8",
         "--model",
         "lstm",
-        "--patience",
+        "--patience-steps",
         "1000",
         "--batch-size",
         "8",

@@ -17,7 +17,7 @@ FORECAST_ARTIFACTS = {
     "forecast.png",
     "learning_curves.png",
 }
-FAST = ["--epochs", "40", "--units", "16", "--patience", "40", "--dropout", "0"]
+FAST = ["--epochs", "40", "--units", "16", "--patience-steps", "40", "--dropout", "0"]
 
 
 @pytest.fixture
@@ -46,7 +46,12 @@ def test_forecast_beats_persistence_and_writes_every_artifact(seasonal_csv, tmp_
     metrics = json.loads((out / "metrics.json").read_text())
     for key in ("test_rmse", "test_mae", "test_mape", "test_smape", "backend", "train_seconds"):
         assert key in metrics
-    assert set(metrics["baselines"]) == {"persistence", "seasonal naive", "linear model (ridge)"}
+    assert set(metrics["baselines"]) == {
+        "persistence",
+        "seasonal naive",
+        "linear model (ridge)",
+        "exponential smoothing (statsmodels)",
+    }
     persistence = metrics["baselines"]["persistence"]["test_rmse"]
     assert metrics["test_rmse"] < 0.7 * persistence, metrics
     assert metrics["epochs_run"] == 40 and len(metrics["test_rmse_per_step"]) == 2
@@ -106,9 +111,12 @@ def test_series_to_number_from_ts(tmp_path, capsys):
         (["--window", "500"], "no train windows"),
         (["--forecast", "3", "--features", "driver"], "needs future values of --features"),
         (["--features", "level"], "--features repeats target column(s) ['level']"),
-        (["--train", "x.npz"], "give --data (forecasting) or --train"),
+        (["--train", "x.npz"], "give one of --data (forecasting), --dataset or --train"),
         (["--scaler", "robust"], "argument --scaler: invalid choice: 'robust'"),
-        (["--test-size", "-1"], "argument --test-size: expected a fraction or a row count"),
+        (
+            ["--test-size", "-1"],
+            "argument --test-size: expected a fraction below 1 or a whole row count",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(argv, message, seasonal_csv, tmp_path, capsys):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from recipes import regress
+from recipes import _forecasting
 from zoo import data
 from zoo._errors import InputError
 
@@ -214,23 +214,27 @@ def test_too_few_rows_for_a_window_names_the_arguments():
 
 
 def test_scores_by_hand():
-    got = regress.scores([1.0, 2.0, 0.0, 4.0], [2.0, 2.0, 1.0, 2.0])
+    got = _forecasting.scores([1.0, 2.0, 0.0, 4.0], [2.0, 2.0, 1.0, 2.0], mase_scale=2.0)
     assert got["test_rmse"] == pytest.approx(np.sqrt((1 + 0 + 1 + 4) / 4))
     assert got["test_mae"] == pytest.approx(1.0)
     assert got["test_mape"] == pytest.approx((100 + 0 + 50) / 3)  # the 0 is skipped
     assert got["test_smape"] == pytest.approx(100 * (2 / 3 + 0 + 2 + 2 / 3) / 4)
-    assert regress.mape_note([1.0, 0.0, 0.0]) == "MAPE skips the 2 of 3 test values that are 0"
-    assert regress.scores([0.0], [1.0])["test_mape"] is None
+    assert got["test_mase"] == pytest.approx(1.0 / 2.0)
+    assert _forecasting.scores([0.0], [1.0], mase_scale=None)["test_mape"] is None
+    # MASE's scale: the in-sample MAE of the (seasonal) naive one-step forecast
+    train = np.array([[1.0], [3.0], [2.0], [6.0]])
+    assert _forecasting.mase_scale(train) == pytest.approx((2 + 1 + 4) / 3)
+    assert _forecasting.mase_scale(train, season=2) == pytest.approx((1 + 3) / 2)
 
 
 def test_persistence_and_seasonal_naive_by_hand():
     targets = np.arange(100.0, 120.0)[:, None]  # row r holds 100 + r
     rows = np.array([10, 15])
     np.testing.assert_array_equal(
-        regress.persistence(targets, rows, 3)[:, :, 0], [[109, 109, 109], [114, 114, 114]]
+        _forecasting.persistence(targets, rows, 3)[:, :, 0], [[109, 109, 109], [114, 114, 114]]
     )
     # the value a whole number of seasons back that was observed by row r - 1
-    naive = regress.seasonal_naive(targets, rows, 3, season=2)[:, :, 0]
+    naive = _forecasting.seasonal_naive(targets, rows, 3, season=2)[:, :, 0]
     np.testing.assert_array_equal(naive, [[108, 109, 108], [113, 114, 113]])
-    naive4 = regress.seasonal_naive(targets, np.array([10]), 5, season=4)[:, :, 0]
+    naive4 = _forecasting.seasonal_naive(targets, np.array([10]), 5, season=4)[:, :, 0]
     np.testing.assert_array_equal(naive4, [[106, 107, 108, 109, 106]])

@@ -1,0 +1,257 @@
+"""Flags and the runner every recipe shares.
+
+`parser(...)` gives the flags of the training policy and the output folder;
+each recipe adds its data flags and reads every flag once at the top of its
+`main`. `run(main)` prints a user's mistake (`zoo.InputError`, argparse) as one
+line with exit status 2; anything else is a bug and keeps its traceback.
+"""
+
+import argparse
+import math
+import sys
+import traceback
+from pathlib import Path
+
+import zoo
+import zoo.training
+from zoo import data
+from zoo._errors import InputError
+
+DATASET_HELP = (
+    "a published dataset by name through aeon's loaders, official train/test split "
+    "(the ones aeon ships work offline, e.g. GunPoint)"
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line and exit 2, like every other bad input
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def parser(description, prog, *, task, default_model, default_units, dropout, bidirectional=True):
+    """The flags every training recipe takes; the recipe adds its own data flags.
+
+    `task` is the head the `--model` choices must offer; `bidirectional=False`
+    leaves out `--bidirectional`, for builders without it.
+    """
+    p = _Parser(
+        prog=f"python -m recipes.{prog}",
+        description=description,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        allow_abbrev=False,  # --data must not pass for --dataset
+    )
+    p.add_argument(
+        "--model",
+        default=default_model,
+        choices=zoo.list_models(task=task),
+        help="registered builder to train",
+    )
+    p.add_argument(
+        "--units",
+        type=int_tuple,
+        default=default_units,
+        help="LSTM widths, comma-separated (one number for --model lstm and the FCN models)",
+    )
+    if bidirectional:
+        p.add_argument("--bidirectional", action="store_true", help="bidirectional LSTMs")
+    p.add_argument("--dropout", type=rate, default=dropout, help="dropout rate after each LSTM")
+    policy = zoo.training.Policy()
+    p.add_argument(
+        "--learning-rate",
+        type=positive_float,
+        default=policy.learning_rate,
+        help="Adam's rate after the warm-up; cut in half on plateaus once the loss has "
+        "left its starting level",
+    )
+    p.add_argument(
+        "--batch-size", type=positive_int, help="default: a tenth of the training set, 2 to 16"
+    )
+    p.add_argument(
+        "--max-steps", type=positive_int, default=policy.max_steps, help="most optimizer steps"
+    )
+    p.add_argument(
+        "--min-steps",
+        type=positive_int,
+        default=policy.min_steps,
+        help="optimizer steps before early stopping may stop",
+    )
+    p.add_argument(
+        "--patience-steps",
+        type=positive_int,
+        default=policy.patience_steps,
+        help="stop after this many optimizer steps without improvement",
+    )
+    p.add_argument("--epochs", type=positive_int, help="most epochs (default: --max-steps rule)")
+    p.add_argument(
+        "--ensemble", type=positive_int, default=1, help="train N seeds and average them"
+    )
+    p.add_argument(
+        "--distribute",
+        action="store_true",
+        help="data-parallel training over every local device (jax: keras.distribution."
+        "DataParallel; tensorflow: tf.distribute.MirroredStrategy); --batch-size is the "
+        "global batch",
+    )
+    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--out", type=Path, default=Path("runs") / prog, help="output folder")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the interrupted run in --out from its last finished epoch",
+    )
+    return p
+
+
+def policy_from(args, devices=1):
+    """The training policy the shared flags ask for; with several devices the
+    default batch size is rounded up to split evenly over them."""
+    if args.min_steps > args.max_steps:
+        raise InputError(f"--min-steps {args.min_steps} is above --max-steps {args.max_steps}")
+    batch_size = args.batch_size
+    if batch_size is None and devices > 1:
+        batch_size = devices * -(-16 // devices)
+    return zoo.training.Policy(
+        learning_rate=args.learning_rate,
+        batch_size=batch_size,
+        max_steps=args.max_steps,
+        min_steps=args.min_steps,
+        patience_steps=args.patience_steps,
+        max_epochs=args.epochs,
+    )
+
+
+# Flags a resumed run may change: where it writes, what it reports, and how
+# long it trains (a resume may extend a run).
+FREE_ON_RESUME = {
+    "out",
+    "resume",
+    "classic_baselines",
+    "forecast",
+    "export",
+    "epochs",
+    "max_steps",
+    "min_steps",
+    "patience_steps",
+    "distribute",
+}
+
+
+def resume_flags(args):
+    """The flags that shape the model, the data or the optimizer, which a
+    `--resume` must repeat, as JSON values."""
+    return {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in vars(args).items()
+        if key not in FREE_ON_RESUME
+    }
+
+
+def builder_units(model, units):
+    """`--units` as the chosen builder takes it: one width for single-LSTM builders."""
+    if model in ("lstm", "lstm_fcn", "mlstm_fcn"):
+        if len(units) != 1:
+            raise InputError(f"--model {model} takes one width, got --units {units}")
+        return units[0]
+    return units
+
+
+# === Argument types ===
+
+
+def argument_type(convert, accept, expected, unparsable=None):
+    """An argparse type: `convert(text)`, then `accept(value)`, else the error
+    "expected <expected>, got <text>" (`unparsable` when `convert` fails)."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except (ValueError, OverflowError):
+            message = f"expected {unparsable or expected}, got {text!r}"
+            raise argparse.ArgumentTypeError(message) from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
+
+
+int_tuple = argument_type(
+    lambda text: tuple(int(v) for v in text.split(",") if v.strip()),
+    lambda values: bool(values) and min(values) >= 1,
+    "positive integers",
+    unparsable="integers like 64,64",
+)
+positive_int = argument_type(int, lambda value: value >= 1, "a positive integer")
+positive_float = argument_type(
+    float, lambda value: math.isfinite(value) and value > 0, "a finite positive number"
+)
+fraction = argument_type(float, lambda value: 0 < value < 1, "a number in (0, 1)")
+rate = argument_type(float, lambda value: 0 <= value < 1, "a number in [0, 1)")
+seed = argument_type(int, lambda value: 0 <= value < 2**32, "an integer in [0, 2**32)")
+names = argument_type(
+    lambda text: tuple(n.strip() for n in text.split(",") if n.strip()), bool, "column names"
+)
+
+
+def _rows_or_fraction(text):
+    value = float(text)
+    return int(value) if value >= 1 and value.is_integer() else value
+
+
+size = argument_type(
+    _rows_or_fraction,
+    lambda value: isinstance(value, int) or 0 <= value < 1,
+    "a fraction below 1 or a whole row count",
+)
+
+
+# === Running ===
+
+
+def run(main):
+    """Runs `main()`. A user's mistake (`zoo.InputError`) is one whole line on
+    stderr and exit status 2; any other exception is a bug: its traceback and
+    exit status 1."""
+    try:
+        main()
+    except InputError as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as error:  # a folder or file the system refuses: the user's to fix
+        print(f"error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted: resume with --resume and the same flags", file=sys.stderr)
+        sys.exit(130)
+    except Exception:
+        traceback.print_exc()
+        sys.exit(1)
+
+
+def series_flags(p, *, data_help, target_help, window, test_size, val_size):
+    """The flags of the recipes that read a CSV of series (`--data`)."""
+    p.add_argument("--data", help=data_help)
+    p.add_argument("--target", type=names, help=target_help)
+    p.add_argument("--date-column", help="column of times, for plots and output files")
+    p.add_argument(
+        "--fill",
+        choices=data.FILLS,
+        help="fill missing values (default: a missing value is an error)",
+    )
+    p.add_argument("--window", type=positive_int, default=window, help="rows per window")
+    p.add_argument("--stride", type=positive_int, default=1, help="rows between windows")
+    p.add_argument("--scaler", choices=["standard", "minmax", "none"], default="standard")
+    p.add_argument(
+        "--test-size",
+        type=size,
+        default=test_size,
+        help="last rows for testing: fraction or count",
+    )
+    p.add_argument(
+        "--val-size",
+        type=size,
+        default=val_size,
+        help="rows before the test part for validation",
+    )

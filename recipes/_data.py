@@ -1,0 +1,128 @@
+"""Loading what a recipe trains on, with the checks a recipe can make before
+training: labels against the task, classes against the split."""
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from zoo import data
+from zoo._errors import InputError
+from zoo.data._published import load_published
+
+TEST_FRACTION = 0.25  # of --train, when no --test is given
+
+
+def labelled(*, train, test, dataset, label_column, seed, task="classification"):
+    """`(x_train, y_train, x_test, y_test, name)` from `--dataset`, or from
+    `--train`/`--test` (default: the bundled digits); without `--test`, a
+    `TEST_FRACTION` of `--train` is the test set, stratified for classes."""
+    if dataset is not None:
+        x_train, y_train, x_test, y_test = load_published(dataset, task)
+        return x_train, y_train, x_test, y_test, f"{dataset} (official split, via aeon)"
+    if train is None:
+        x, y = data.load_digits()
+        name = "digits (scikit-learn, 8 rows x 8 pixels)"
+    else:
+        x, y = data.load(train, label_column=label_column)
+        name = str(train)
+    if test is None:
+        stratify = None
+        if task == "classification":
+            check_classes(y, name)
+            stratify = _stratify_or_explain(y, name)
+        x_train, x_test, y_train, y_test = train_test_split(
+            x, y, test_size=TEST_FRACTION, random_state=seed, stratify=stratify
+        )
+        return x_train, y_train, x_test, y_test, name
+    x_test, y_test = data.load(test, label_column=label_column)
+    data.check_compatible(train, x, test, x_test)
+    return x, y, x_test, y_test, f"{name} / {test}"
+
+
+def check_classes(y, source):
+    """Raises unless `y` holds class labels of at least two classes."""
+    y = np.asarray(y)
+    if y.dtype.kind == "f":
+        finite = np.isfinite(y)
+        if not finite.all():
+            raise InputError(
+                f"{source}: label {y[~finite][0]} at row {np.flatnonzero(~finite)[0] + 1} "
+                "is not a class"
+            )
+        if not np.all(y == np.round(y)):
+            raise InputError(
+                f"{source}: the labels are continuous numbers ({len(np.unique(y))} distinct "
+                "values, e.g. {}); use recipes.regress for numeric targets".format(
+                    ", ".join(str(v) for v in np.unique(y)[:3])
+                )
+            )
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise InputError(f"{source}: need at least 2 classes, found {_names(classes)}")
+
+
+def _stratify_or_explain(y, source):
+    classes, counts = np.unique(y, return_counts=True)
+    single = classes[counts < 2]
+    if len(single):
+        raise InputError(
+            f"{source}: class {_names(single[:3])} has a single sequence, so a split of "
+            "it cannot put the class in both training and test sets; give a test file "
+            "with --test"
+        )
+    test_cases = int(np.ceil(TEST_FRACTION * len(y)))
+    if test_cases < len(classes) or len(y) - test_cases < len(classes):
+        raise InputError(
+            f"{source}: {len(y)} sequences of {len(classes)} classes are too few for a "
+            f"stratified {TEST_FRACTION:.0%} test split; give a test file with --test"
+        )
+    return y
+
+
+def _names(values):
+    return ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in values)
+
+
+def check_test_classes(y_train, y_test, source):
+    unseen = sorted({str(v) for v in np.unique(y_test)} - {str(v) for v in np.unique(y_train)})
+    if unseen:
+        raise InputError(f"{source}: test labels not in the training set: {unseen[:5]}")
+
+
+def series_table(path, *, date_column, fill, target, default):
+    """The `--data` CSV (else `default()`, a `(table, name)` pair) as a
+    `SeriesTable`, its name and the target columns (without `--target`, the
+    table's only column)."""
+    if path:
+        table = data.read_series_csv(path, date_column=date_column, fill=fill)
+        name = str(path)
+    else:
+        table, name = default()
+    if not target:
+        if len(table.names) != 1:
+            raise InputError(f"--target is required: the columns are {table.names}")
+        target = tuple(table.names)
+    return table, name, tuple(target)
+
+
+def scaled_sequences(kind, fit_on, *arrays):
+    """`arrays` of (n, steps, features) through one `kind` scaler (see
+    `zoo.data.make_scaler`) fit per feature on the rows of `fit_on`, as float32."""
+    scaler = data.make_scaler(kind).fit(fit_on.reshape(-1, fit_on.shape[2]))
+    return [
+        scaler.transform(x.reshape(-1, x.shape[2])).reshape(x.shape).astype("float32")
+        for x in arrays
+    ]
+
+
+def validation_split(x, y, fraction, seed, classes=False):
+    """`(x_fit, x_val, y_fit, y_val)`, stratified for classes where every class
+    keeps two cases; None when the set is too small to hold any out."""
+    held_out = int(np.ceil(fraction * len(x)))
+    if held_out < 1 or len(x) - held_out < 1:
+        return None
+    stratify = None
+    if classes:
+        counts = np.unique(y, return_counts=True)[1]
+        if counts.min() >= 2 and held_out >= len(counts) and len(x) - held_out >= len(counts):
+            stratify = y
+    return train_test_split(x, y, test_size=held_out, random_state=seed, stratify=stratify)
