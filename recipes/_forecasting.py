@@ -80,8 +80,7 @@ def persistence(targets, rows, horizon):
 
 def seasonal_naive(targets, rows, horizon, season):
     """Step h predicted as the latest observed value one or more seasons earlier."""
-    steps = np.arange(horizon)
-    source = rows[:, None] + steps - season * np.ceil((steps + 1) / season).astype(int)
+    source = data.seasonal_sources(rows, horizon, season)
     if source.min() < 0:
         raise InputError(
             f"--season {season} reaches before the first row for the first test window"
@@ -157,20 +156,27 @@ def baselines(split, targets, horizon, season):
 
 
 def beyond(model, split, window, horizon, count):
-    """The next `count` rows after the data, rolling predictions forward."""
-    recent = split.scaled_inputs[-window:]
-    last = split.scaled_targets[-1]  # the last observed target values, scaled
+    """The next `count` rows after the data, rolling predictions forward (the
+    targets are the inputs here: no other input columns)."""
+    inputs = list(split.scaled_inputs)
+    targets = list(split.scaled_targets)
     predictions = []
     while len(predictions) < count:
-        inputs = data.relative(recent[None]) if split.predict == "change" else recent[None]
-        step = model.predict(inputs, verbose=0).reshape(horizon, -1)
-        base = last if split.predict == "change" else 0.0
-        values = split.original(step[None], base=base)[0]
+        recent = np.asarray(inputs[-window:], dtype="float32")[None]
+        if split.predict != "level":
+            recent = data.relative(recent)
+        step = model.predict(recent, verbose=0).reshape(1, horizon, -1)
+        history = np.asarray(targets)
+        if split.predict == "seasonal":
+            base = history[data.seasonal_sources(np.array([len(history)]), horizon, split.season)]
+        elif split.predict == "change":
+            base = history[-1][None, None, :]
+        else:
+            base = np.zeros((1, 1, history.shape[1]))
+        values = split.original(step, base=base)[0]
         predictions.extend(values)
-        # the targets are the inputs here (no --features): feed predictions back
-        recent = np.concatenate([recent, split.input_scaler.transform(values)])[-window:]
-        recent = recent.astype("float32")
-        last = split.target_scaler.transform(values)[-1]
+        targets.extend(split.scale_targets(values))
+        inputs.extend(split.scale_inputs(values))
     return np.array(predictions[:count])
 
 

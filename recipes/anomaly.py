@@ -30,7 +30,6 @@ from recipes import _artifacts, _autoencoder, _cli, _data, _plots, _training
 from zoo import data
 from zoo._errors import InputError
 
-ANOMALY_METRICS = ["precision", "recall", "f1", "roc_auc", "average_precision"]
 GENERATED = {"target": ("value",), "label_column": "anomaly", "window": 50}
 VALIDATION_FRACTION = 0.2  # of the normal training sequences: early stopping and threshold
 
@@ -91,7 +90,7 @@ def main(argv=None):
         f"Test {outcome.unit}s, threshold at the {args.threshold_quantile} quantile "
         "of validation errors",
         rows,
-        ANOMALY_METRICS + ["flagged"],
+        data.ANOMALY_METRICS + ["flagged"],
     )
     if ours["roc_auc"] is None:
         print("note: no labels, so no precision, recall or ROC AUC; see scores.csv")

@@ -62,9 +62,18 @@ def parse_args(argv=None):
     p.add_argument("--season", type=_cli.positive_int, help="season length in rows")
     p.add_argument(
         "--predict",
-        choices=data.PREDICT,
-        default="change",
-        help="model the change from the last observed value, or the value itself",
+        choices=("auto", *data.PREDICT),
+        default="auto",
+        help="what the model predicts: the difference from the seasonal-naive forecast "
+        "(seasonal), the change from the last observed value (change), or the value itself "
+        "(level); auto: seasonal with --season, else change",
+    )
+    p.add_argument(
+        "--transform",
+        choices=("auto", "log", "none"),
+        default="auto",
+        help="model the logarithm of the series (log); auto: log for a seasonal series whose "
+        "values are all positive (multiplicative seasonality becomes additive)",
     )
     p.add_argument(
         "--head-units", type=_cli.int_tuple, default=(), help="hidden Dense widths, e.g. 32"
@@ -178,6 +187,13 @@ def forecast(args, *, policy, state, devices):
     inputs = table.columns(list(target) + list(features), "--features")
     if season is not None and season >= len(targets):
         raise InputError(f"--season {season} is not shorter than the {len(targets)} rows")
+    predict = args.predict if args.predict != "auto" else ("seasonal" if season else "change")
+    transform = None if args.transform == "none" else args.transform
+    if transform == "auto":
+        positive = min(inputs.min(), targets.min()) > 0
+        transform = "log" if season and positive else None
+    if predict == "seasonal" and not season:
+        raise InputError("--predict seasonal needs --season")
     split = data.forecasting_data(
         inputs,
         targets,
@@ -187,7 +203,9 @@ def forecast(args, *, policy, state, devices):
         test_size=args.test_size,
         val_size=args.val_size,
         scaler=None if args.scaler == "none" else args.scaler,
-        predict=args.predict,
+        predict=predict,
+        season=season,
+        transform=transform,
     )
     if len(split.x_val) == 0:
         raise InputError("no validation windows: raise --val-size for early stopping")
@@ -228,7 +246,8 @@ def forecast(args, *, policy, state, devices):
         "window": window,
         "horizon": horizon,
         "season": season,
-        "predict": args.predict,
+        "predict": predict,
+        "transform": transform,
         "target": list(target),
         "features": list(features),
         "test_windows": len(true),

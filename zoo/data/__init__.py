@@ -13,6 +13,7 @@ from zoo.data._series import (
     FILLS,
     PREDICT,
     SCALERS,
+    TRANSFORMS,
     Forecasting,
     SeriesTable,
     chronological_parts,
@@ -21,6 +22,7 @@ from zoo.data._series import (
     make_scaler,
     read_series_csv,
     relative,
+    seasonal_sources,
     windows,
 )
 from zoo.data._synthetic import ANOMALY_KINDS, make_anomaly_series
@@ -32,6 +34,8 @@ __all__ = [
     "make_anomaly_series",
     "FILLS",
     "PREDICT",
+    "TRANSFORMS",
+    "seasonal_sources",
     "SCALERS",
     "same_length",
     "Forecasting",

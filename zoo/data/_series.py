@@ -293,7 +293,16 @@ def make_scaler(kind):
     )
 
 
-PREDICT = ("change", "level")
+PREDICT = ("change", "level", "seasonal")
+TRANSFORMS = (None, "log")
+
+
+def seasonal_sources(rows, horizon, season):
+    """For windows whose first target row is `rows[i]`, the row seasonal naive
+    copies for each of the `horizon` steps: the latest row a whole number of
+    seasons back that was observed by row `rows[i] - 1`. Shape (n, horizon)."""
+    steps = np.arange(horizon)
+    return rows[:, None] + steps - season * np.ceil((steps + 1) / season).astype(int)
 
 
 @dataclass
@@ -304,9 +313,12 @@ class Forecasting:
     scaled units; `rows_*` hold each window's first target row. With
     `predict="change"`, `x_*` is each window minus its last row (see
     `relative`) and `y_*` the change from the last observed target values
-    (`base_*`, shape (n, 1, targets)); with `"level"` both are the scaled values
-    themselves and `base_*` is 0. `input_scaler` and `target_scaler` were fit
-    on rows `[0, train_end)` only.
+    (`base_*`, shape (n, 1, targets)); with `"seasonal"`, `x_*` is the same and
+    `y_*` the difference from the seasonal-naive forecast (`base_*`, shape
+    (n, horizon, targets)); with `"level"` both are the scaled values
+    themselves and `base_*` is 0. `transform="log"` means the scaled values
+    are of the logarithm of the data. `input_scaler` and `target_scaler` were
+    fit on rows `[0, train_end)` only.
     """
 
     x_train: np.ndarray
@@ -328,16 +340,30 @@ class Forecasting:
     target_scaler: object
     scaled_inputs: np.ndarray
     scaled_targets: np.ndarray
+    season: int | None = None
+    transform: str | None = None
 
     def original(self, y, part=None, base=None):
         """Model outputs (n, horizon, targets) of `part` ("train", "val", "test")
-        back to original units; `base` replaces the part's last observed values."""
+        back to original units; `base` replaces the part's base values."""
         y = np.asarray(y, dtype="float64")
         if base is None:
             base = getattr(self, f"base_{part}") if part else 0.0
         y = y + base
         flat = self.target_scaler.inverse_transform(y.reshape(-1, y.shape[-1]))
+        if self.transform == "log":
+            flat = np.exp(flat)
         return flat.reshape(y.shape)
+
+    def scale_targets(self, values):
+        """Target values (rows, targets) in original units to the model's units."""
+        values = _2d(values)
+        return self.target_scaler.transform(np.log(values) if self.transform == "log" else values)
+
+    def scale_inputs(self, values):
+        """Input values (rows, inputs) in original units to the model's units."""
+        values = _2d(values)
+        return self.input_scaler.transform(np.log(values) if self.transform == "log" else values)
 
 
 def relative(x):
@@ -355,6 +381,8 @@ def forecasting_data(
     val_size=0.15,
     scaler="standard",
     predict="change",
+    season=None,
+    transform=None,
 ):
     """Splits by time, fits scalers on training rows, and makes the windows.
 
@@ -369,14 +397,32 @@ def forecasting_data(
             its last row and predicts each future value minus the last observed
             one. It sees the same numbers wherever the series has wandered, so
             it follows a trend beyond the training range, and "no change"
-            (persistence) is its starting point. `"level"`: the scaled values
-            as they are, for series whose absolute level carries the signal.
+            (persistence) is its starting point. `"seasonal"`: the same
+            windows, but the model predicts each future value minus the
+            seasonal-naive forecast (needs `season`), so "same as one season
+            ago" is its starting point. `"level"`: the scaled values as they
+            are, for series whose absolute level carries the signal.
+        season: int or None. Rows per season, for `predict="seasonal"`.
+        transform: None or `"log"`: model the logarithm of every column (all
+            values must be positive), which turns multiplicative seasonality
+            and growth into additive ones.
     """
     if predict not in PREDICT:
         raise InputError(
             f"Expected `predict` to be one of {list(PREDICT)}. Received: predict={predict!r}"
         )
+    if transform not in TRANSFORMS:
+        raise InputError(
+            f"Expected `transform` to be one of {list(TRANSFORMS)}. Received: "
+            f"transform={transform!r}"
+        )
+    if predict == "seasonal":
+        season = positive_int("season", season)
     inputs, targets = _2d(inputs), _2d(targets)
+    if transform == "log":
+        if min(inputs.min(), targets.min()) <= 0:
+            raise InputError("transform='log' needs positive values; the data holds values <= 0")
+        inputs, targets = np.log(inputs), np.log(targets)
     bounds = chronological_parts(len(targets), test_size, val_size)
     train_end, val_end = bounds["train"][1], bounds["val"][1]
     input_scaler = make_scaler(scaler).fit(inputs[:train_end])
@@ -393,9 +439,18 @@ def forecasting_data(
                 "inside it; use a shorter window or horizon, or more data"
             )
         base = np.zeros((len(rows), 1, targets.shape[1]))
-        if predict == "change" and len(rows):
+        if predict == "seasonal" and len(rows):
+            keep = seasonal_sources(rows, horizon, season).min(axis=1) >= 0
+            x, y, rows = x[keep], y[keep], rows[keep]
+            if not len(rows):
+                raise InputError(
+                    f"no {part} windows: season={season} reaches before the first row "
+                    f"for every window of the {part} part"
+                )
+            base = scaled_targets[seasonal_sources(rows, horizon, season)]
+        elif predict == "change" and len(rows):
             base = scaled_targets[rows - 1][:, None, :]
-        if predict == "change" and len(rows):
+        if predict != "level" and len(rows):
             x = relative(x)
         parts[f"x_{part}"], parts[f"rows_{part}"] = x, rows
         parts[f"y_{part}"] = (y - base).astype("float32")
@@ -409,4 +464,6 @@ def forecasting_data(
         target_scaler=target_scaler,
         scaled_inputs=scaled_inputs.astype("float32"),
         scaled_targets=scaled_targets,
+        season=season,
+        transform=transform,
     )
