@@ -20,10 +20,10 @@ release newer than the one below breaks a shortcut. Tests flip it with
 `with zoo._fast.disabled(): ...`.
 
 Tested against keras 3.15.1 with tensorflow-cpu 2.21.0, jax 0.10.2 and torch
-2.13.0 (constraints.txt). The private Keras attributes read here
+2.13.0 (constraints.txt). The private Keras attributes the walk reads
 (`Functional._run_through_graph`, `_nodes_by_depth`, `_standardize_inputs`,
-`Layer._call_context_args`, `_convert_input_args`, `_remat_mode`) were read
-from keras 3.15.1; `make test-keras-next` runs the suite against Keras's
+`KerasTensor._keras_mask`, `Layer._remat_mode`; see `walk.py`) were read from
+keras 3.15.1; `make test-keras-next` runs the suite against Keras's
 nightly build to see them change before a release ships.
 """
 

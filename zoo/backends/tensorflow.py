@@ -28,13 +28,18 @@ import tensorflow as tf
 from keras import ops
 from tensorflow.python.ops import rnn_grad  # noqa: F401 (registers BlockLSTM's gradient)
 
-_portable = threading.local()  # .depth: how many portable_lstm() blocks this thread is in
+
+class _Portable(threading.local):
+    depth = 0  # how many `portable_lstm()` blocks this thread is in
+
+
+_portable = _Portable()
 
 
 @contextlib.contextmanager
 def portable_lstm():
     """Within this block `lstm` declines, so layers run Keras's loop (which XLA compiles)."""
-    _portable.depth = getattr(_portable, "depth", 0) + 1
+    _portable.depth += 1
     try:
         yield
     finally:
@@ -62,7 +67,7 @@ def lstm(
     go_backwards=False,
     unroll=False,
 ):
-    if getattr(_portable, "depth", 0):
+    if _portable.depth:
         raise NotImplementedError("tensorflow: Keras's loop compiles under XLA, BlockLSTM does not")
     if tf.config.list_logical_devices("GPU"):
         raise NotImplementedError("tensorflow on a GPU: keras.layers.LSTM's own cuDNN path serves")
