@@ -7,7 +7,7 @@ BACKENDS := tensorflow jax torch
 PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: install demo test test-tensorflow test-jax test-torch test-cross bench lint clean
+.PHONY: install demo test test-tensorflow test-jax test-torch test-cross bench leaderboard leaderboard-quick lint clean
 
 install: $(STAMP)
 
@@ -37,6 +37,14 @@ test-%: $(STAMP)
 
 test-cross: $(STAMP)
 	$(PY) -m pytest -m cross_backend $(PYTEST_ARGS)
+
+# Zoo models over every dataset aeon ships, beside published results: hours on a
+# CPU (leaderboard-quick: minutes). Writes benchmarks/leaderboard.md and .csv.
+leaderboard: $(STAMP)
+	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(PY) -m recipes.benchmark
+
+leaderboard-quick: $(STAMP)
+	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(PY) -m recipes.benchmark --quick
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run

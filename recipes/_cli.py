@@ -23,7 +23,7 @@ DATASET_HELP = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line and exit 2, like every other bad input
         print(f"{self.prog}: error: {message}", file=sys.stderr)
         sys.exit(2)
@@ -35,7 +35,7 @@ def parser(description, prog, *, task, default_model, default_units, dropout, bi
     `task` is the head the `--model` choices must offer; `bidirectional=False`
     leaves out `--bidirectional`, for builders without it.
     """
-    p = _Parser(
+    p = Parser(
         prog=f"python -m recipes.{prog}",
         description=description,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -181,6 +181,12 @@ int_tuple = argument_type(
     lambda values: bool(values) and min(values) >= 1,
     "positive integers",
     unparsable="integers like 64,64",
+)
+int_tuple_from_zero = argument_type(
+    lambda text: tuple(int(v) for v in text.split(",") if v.strip()),
+    lambda values: bool(values) and min(values) >= 0,
+    "integers of 0 or more",
+    unparsable="integers like 0,1,2",
 )
 positive_int = argument_type(int, lambda value: value >= 1, "a positive integer")
 positive_float = argument_type(

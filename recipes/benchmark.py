@@ -1,0 +1,234 @@
+"""The leaderboard: zoo models over every dataset aeon ships, beside published results.
+
+Runs the recipes themselves, with their default flags, on the official splits
+of the UCR/UEA classification and TSER regression sets aeon ships, and on its
+forecasting series, for several seeds; writes `leaderboard.csv` (one row per
+run) and `leaderboard.md` (mean and spread per model and dataset beside the
+baselines the recipe printed and the published accuracies aeon's wheel carries:
+InceptionTime, HC2 and WEASEL-2.0, resample 0, which is the official split).
+
+    python -m recipes.benchmark --quick                 # a subset that fits in minutes
+    python -m recipes.benchmark                         # everything, 3 seeds (hours on CPU)
+    python -m recipes.benchmark --models lstm_fcn --seeds 0,1 --tasks classification
+
+Every run writes its own folder under --runs and is skipped when its
+metrics.json exists, so an interrupted leaderboard continues where it stopped.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from recipes import _artifacts, _cli
+from zoo.data._published import FORECASTING, SHIPPED
+
+# Forecasting protocol per series: the last `test` rows are the test part.
+FORECAST_FLAGS = {
+    "Airline": ["--horizon", "12", "--test-size", "12", "--window", "24"],
+    "PBS": ["--horizon", "12", "--test-size", "24", "--window", "24"],
+    "Lynx": ["--horizon", "10", "--test-size", "20", "--window", "20"],
+    "ShampooSales": ["--horizon", "1", "--test-size", "8", "--val-size", "6", "--window", "6"],
+}
+QUICK = {
+    "classification": ("GunPoint", "ItalyPowerDemand", "BasicMotions", "ArrowHead"),
+    "regression": ("Covid3Month",),
+    "forecasting": ("Airline", "ShampooSales"),
+}
+DEFAULT_MODELS = {
+    "classification": ("lstm_fcn", "stacked_lstm"),
+    "regression": ("stacked_lstm",),
+    "forecasting": ("stacked_lstm",),
+}
+PUBLISHED = ("InceptionTime", "HC2", "WEASEL-2.0")
+METRIC = {"classification": "test_accuracy", "regression": "test_rmse", "forecasting": "test_rmse"}
+
+
+def parse_args(argv=None):
+    p = _cli.Parser(
+        prog="python -m recipes.benchmark",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        allow_abbrev=False,
+    )
+    p.add_argument("--quick", action="store_true", help="a few small datasets: minutes")
+    p.add_argument(
+        "--tasks",
+        type=_cli.names,
+        default=("classification", "regression", "forecasting"),
+        help="comma-separated: classification, regression, forecasting",
+    )
+    p.add_argument("--models", type=_cli.names, help="zoo models (default: per task)")
+    p.add_argument("--datasets", type=_cli.names, help="only these datasets")
+    p.add_argument("--seeds", type=_cli.int_tuple_from_zero, default=(0, 1, 2))
+    p.add_argument("--runs", type=Path, default=Path("runs") / "leaderboard")
+    p.add_argument("--out", type=Path, default=Path("benchmarks"), help="leaderboard folder")
+    args = p.parse_args(argv)
+    unknown = set(args.tasks) - set(METRIC)
+    if unknown:
+        p.error(f"argument --tasks: unknown {sorted(unknown)}; expected {list(METRIC)}")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    rows = []
+    for task in args.tasks:
+        names = QUICK[task] if args.quick else _all(task)
+        if args.datasets:
+            names = [n for n in names if n in args.datasets]
+        for name in names:
+            for model in args.models or DEFAULT_MODELS[task]:
+                for seed in args.seeds:
+                    rows.append(run_one(task, name, model, seed, args.runs))
+                    write(rows, args.out)
+    print(f"\nWrote {args.out / 'leaderboard.md'} and {args.out / 'leaderboard.csv'}")
+
+
+def _all(task):
+    return tuple(FORECASTING) if task == "forecasting" else SHIPPED[task]
+
+
+def run_one(task, dataset, model, seed, runs):
+    """One recipe run (reused when its metrics.json exists) as a leaderboard row."""
+    out = runs / task / dataset / f"{model}-seed{seed}"
+    metrics_path = out / "metrics.json"
+    if not metrics_path.exists():
+        recipe = "recipes.classify" if task == "classification" else "recipes.regress"
+        flags = ["--dataset", dataset, "--model", model, "--seed", str(seed), "--out", str(out)]
+        if model in ("lstm", "lstm_fcn", "mlstm_fcn") and task != "classification":
+            flags += ["--units", "64"]
+        if model == "stacked_lstm" and task == "classification":
+            flags += ["--units", "64,64", "--dropout", "0.3"]
+        if task == "classification" and seed != 0:
+            flags.append("--no-classic-baselines")  # the same for every seed
+        flags += FORECAST_FLAGS.get(dataset, []) if task == "forecasting" else []
+        print(f"[{time.strftime('%H:%M:%S')}] {task} {dataset} {model} seed {seed}", flush=True)
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-m", recipe, *flags],
+            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            tail = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+            print(f"  failed: {tail}")
+            return _row(task, dataset, model, seed, None, {}, error=tail)
+        print(f"  {time.perf_counter() - started:.0f} s")
+    metrics = json.loads(metrics_path.read_text())
+    return _row(task, dataset, model, seed, metrics[METRIC[task]], metrics)
+
+
+def _row(task, dataset, model, seed, value, metrics, error=""):
+    baselines = {k: v.get(METRIC[task]) for k, v in metrics.get("baselines", {}).items()}
+    return {
+        "task": task,
+        "dataset": dataset,
+        "model": model,
+        "seed": seed,
+        "metric": METRIC[task],
+        "value": value,
+        "train_seconds": metrics.get("train_seconds"),
+        "backend": metrics.get("backend"),
+        "baselines": json.dumps(baselines),
+        "error": error,
+    }
+
+
+def published(dataset):
+    """Published accuracies on the official split (resample 0) from the results
+    files in aeon's wheel (aeon/testing/example_results_files)."""
+    try:
+        import aeon
+    except ImportError:
+        return {}
+    folder = Path(aeon.__file__).parent / "testing/example_results_files/classification/accuracy"
+    found = {}
+    for name in PUBLISHED:
+        path = folder / f"{name}_accuracy.csv"
+        if path.exists():
+            for line in path.read_text().splitlines():
+                cells = line.split(",")
+                if cells[0] == dataset and len(cells) > 1 and cells[1]:
+                    found[name] = float(cells[1])
+    return found
+
+
+def write(rows, out):
+    out.mkdir(parents=True, exist_ok=True)
+    header = list(rows[0])
+    _artifacts.write_csv(out / "leaderboard.csv", header, [[r[k] for k in header] for r in rows])
+    with _artifacts.atomic_path(out / "leaderboard.md") as tmp:
+        tmp.write_text(markdown(rows))
+
+
+def markdown(rows):
+    lines = [
+        "# Leaderboard",
+        "",
+        "Made by `python -m recipes.benchmark` (see its docstring): the recipes' default "
+        "flags, official splits, mean ± standard deviation over seeds. Baselines are the "
+        "ones each recipe prints, from seed 0's run. Published figures: the results files "
+        "in aeon's wheel (`aeon/testing/example_results_files/classification/accuracy`, "
+        "resample 0 = the official split).",
+        "",
+    ]
+    for task in METRIC:
+        task_rows = [r for r in rows if r["task"] == task]
+        if not task_rows:
+            continue
+        models = list(dict.fromkeys(r["model"] for r in task_rows))
+        datasets = list(dict.fromkeys(r["dataset"] for r in task_rows))
+        base_names = list(
+            dict.fromkeys(
+                k
+                for r in task_rows
+                if r["seed"] == min(x["seed"] for x in task_rows)
+                for k in json.loads(r["baselines"])
+            )
+        )
+        extra = list(PUBLISHED) if task == "classification" else []
+        better = "higher" if task == "classification" else "lower"
+        lines += [f"## {task.capitalize()}: {METRIC[task]} ({better} is better)", ""]
+        header = ["dataset", *models, *base_names, *extra]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for dataset in datasets:
+            cells = [dataset]
+            for model in models:
+                values = [
+                    r["value"]
+                    for r in task_rows
+                    if r["dataset"] == dataset and r["model"] == model and r["value"] is not None
+                ]
+                cells.append(_mean_spread(values))
+            first = [r for r in task_rows if r["dataset"] == dataset]
+            first = min(first, key=lambda r: r["seed"])
+            baselines = json.loads(first["baselines"])
+            cells += [_number(baselines.get(name)) for name in base_names]
+            reference = published(dataset) if extra else {}
+            cells += [_number(reference.get(name)) for name in extra]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _mean_spread(values):
+    if not values:
+        return "failed"
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{np.mean(values):.3f} ± {np.std(values):.3f} (n={len(values)})"
+
+
+def _number(value):
+    return "" if value is None else f"{value:.3f}"
+
+
+if __name__ == "__main__":
+    _cli.run(main)
