@@ -1,12 +1,14 @@
 """lstm-zoo: LSTM models written once in Keras 3, for TensorFlow, JAX and PyTorch."""
 
-from zoo import data, layers
+from zoo import data, layers, training
+from zoo._errors import InputError
 from zoo._registry import get_model, list_models
 from zoo.models import lstm, lstm_autoencoder, lstm_fcn, mlstm_fcn, stacked_lstm
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "InputError",
     "data",
     "get_model",
     "layers",
@@ -16,4 +18,5 @@ __all__ = [
     "lstm_fcn",
     "mlstm_fcn",
     "stacked_lstm",
+    "training",
 ]

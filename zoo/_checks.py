@@ -2,6 +2,8 @@
 
 import numbers
 
+from zoo._errors import InputError
+
 
 def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
@@ -14,24 +16,24 @@ def check_input_shape(input_shape, allow_variable_length=True):
     except TypeError:
         shape = None
     if shape is None or len(shape) != 2:
-        raise ValueError(
+        raise InputError(
             "Expected `input_shape` to be a tuple of 2 entries "
             f"(timesteps, features). Received: input_shape={input_shape!r}"
         )
     timesteps, features = shape
     if not _is_int(features) or features < 1:
-        raise ValueError(
+        raise InputError(
             "Expected the features entry of `input_shape` to be a positive "
             f"integer. Received: input_shape={input_shape!r}"
         )
     if timesteps is None:
         if not allow_variable_length:
-            raise ValueError(
+            raise InputError(
                 "This model needs a fixed number of timesteps. "
                 f"Received: input_shape={input_shape!r}"
             )
     elif not _is_int(timesteps) or timesteps < 1:
-        raise ValueError(
+        raise InputError(
             "Expected the timesteps entry of `input_shape` to be a positive "
             f"integer or None (variable length). Received: input_shape={input_shape!r}"
         )
@@ -53,13 +55,13 @@ def check_units(name, units, allow_empty=False):
         expected = "a positive integer or a sequence of them"
         if not allow_empty:
             expected = "a positive integer or a non-empty sequence of them"
-        raise ValueError(f"Expected `{name}` to be {expected}. Received: {name}={units!r}")
+        raise InputError(f"Expected `{name}` to be {expected}. Received: {name}={units!r}")
     return tuple(int(u) for u in values)
 
 
 def check_positive_int(name, value, minimum=1):
     if not _is_int(value) or value < minimum:
-        raise ValueError(
+        raise InputError(
             f"Expected `{name}` to be an integer >= {minimum}. Received: {name}={value!r}"
         )
     return int(value)
@@ -67,13 +69,13 @@ def check_positive_int(name, value, minimum=1):
 
 def check_rate(name, value):
     if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0.0 <= value < 1.0:
-        raise ValueError(f"Expected `{name}` to be a float in [0, 1). Received: {name}={value!r}")
+        raise InputError(f"Expected `{name}` to be a float in [0, 1). Received: {name}={value!r}")
     return float(value)
 
 
 def check_choice(name, value, choices):
     if value not in choices:
-        raise ValueError(
+        raise InputError(
             f"Expected `{name}` to be one of {list(choices)}. Received: {name}={value!r}"
         )
     return value

@@ -1,5 +1,7 @@
 """The model registry: builders register by function name, like timm's."""
 
+from zoo._errors import InputError
+
 _MODELS = {}
 _TASKS = {}
 
@@ -38,7 +40,7 @@ def get_model(name, **kwargs):
     >>> model = zoo.get_model("stacked_lstm", input_shape=(50, 8), num_classes=3)
     """
     if name not in _MODELS:
-        raise ValueError(
+        raise InputError(
             f"Unknown model name. Expected one of {list_models()}. Received: name={name!r}"
         )
     return _MODELS[name](**kwargs)

@@ -57,7 +57,7 @@ class Policy:
         clipnorm: float. Gradients are clipped to this global norm.
         batch_size: int or None. None picks `default_batch_size(samples)`.
         max_steps: int. The most optimizer steps.
-        min_steps: int. Training never stops earlier than this.
+        min_steps: int. Training never stops earlier than this (or `max_steps`).
         patience_steps: int. Stop after this many steps without improvement.
         reduce_patience_steps: int. Cut the rate after this many steps
             without improvement, once the loss has left its starting level.
@@ -104,11 +104,6 @@ class Policy:
             if not 0 < value <= 1:
                 raise InputError(f"Expected `{name}` to be in (0, 1]. Received: {name}={value!r}")
         _checks.check_choice("schedule", self.schedule, SCHEDULES)
-        if self.min_steps > self.max_steps:
-            raise InputError(
-                "Expected `min_steps` <= `max_steps`. "
-                f"Received: min_steps={self.min_steps}, max_steps={self.max_steps}"
-            )
 
     def batch_size_for(self, samples):
         """The batch size for `samples` training cases."""
@@ -233,7 +228,7 @@ class StepPolicy(keras.callbacks.Callback):
             self.last_cut = self.step
         waited = self.step - self.best_step
         if self.step >= policy.max_steps or (
-            self.step >= policy.min_steps and waited >= policy.patience_steps
+            self.step >= min(policy.min_steps, policy.max_steps) and waited >= policy.patience_steps
         ):
             self.model.stop_training = True
 

@@ -3,6 +3,7 @@
 import keras
 
 from zoo import _checks
+from zoo._errors import InputError
 from zoo._registry import register_model
 from zoo.layers import LSTM, Reverse, SequenceDecoder
 from zoo.models._base import SequenceModel
@@ -61,7 +62,7 @@ def lstm_autoencoder(
     dropout = _checks.check_rate("dropout", dropout)
     for argument, value in (("reverse", reverse), ("conditional", conditional)):
         if not isinstance(value, bool):
-            raise ValueError(f"Expected `{argument}` to be a bool. Received: {argument}={value!r}")
+            raise InputError(f"Expected `{argument}` to be a bool. Received: {argument}={value!r}")
 
     # === Encoder: sequence -> latent vector ===
     sequence = keras.Input((timesteps, features), name="sequence")

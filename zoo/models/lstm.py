@@ -3,6 +3,7 @@
 import keras
 
 from zoo import _checks
+from zoo._errors import InputError
 from zoo._registry import register_model
 from zoo.layers import LSTM
 from zoo.models._base import SequenceModel
@@ -62,7 +63,7 @@ def _build(
     head = _checks.check_choice("head", head, HEADS)
     if head == "classification":
         if num_classes is None or not _checks._is_int(num_classes) or num_classes < 2:
-            raise ValueError(
+            raise InputError(
                 "Expected `num_classes` to be an integer >= 2 for "
                 f"head='classification'. Received: num_classes={num_classes!r}"
             )
@@ -72,7 +73,7 @@ def _build(
     recurrent_dropout = _checks.check_rate("recurrent_dropout", recurrent_dropout)
     head_units = _checks.check_units("head_units", head_units, allow_empty=True)
     if head is None and head_units:
-        raise ValueError(
+        raise InputError(
             "`head_units` needs a head; with head=None the model is the "
             f"feature extractor. Received: head_units={head_units!r}"
         )
