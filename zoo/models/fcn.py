@@ -1,6 +1,5 @@
 """The LSTM-FCN family: an LSTM beside a fully convolutional network (Karim et al.)."""
 
-import contextlib
 import numbers
 
 import keras
@@ -65,17 +64,6 @@ _SHARED_DOC = """
 """
 
 
-@contextlib.contextmanager
-def _input_errors():
-    """`zoo._checks` raises plain `ValueError`s; a builder's caller gets `InputError`."""
-    try:
-        yield
-    except InputError:
-        raise
-    except ValueError as error:
-        raise InputError(str(error)) from None
-
-
 def _check_bool(name, value):
     if not isinstance(value, bool):
         raise InputError(f"Expected `{name}` to be a bool. Received: {name}={value!r}")
@@ -101,17 +89,16 @@ def _build(
     name,
 ):
     # === Checks: every argument, before any layer exists ===
-    with _input_errors():
-        timesteps, features = _checks.check_input_shape(input_shape)
-        units = _checks.check_positive_int("units", units)
-        filters = _checks.check_units("filters", filters)
-        kernel_sizes = _checks.check_units("kernel_sizes", kernel_sizes)
-        if squeeze_excite:
-            reduction = _checks.check_positive_int("reduction", reduction)
-        head = _checks.check_choice("head", head, HEADS)
-        if head == "regression":
-            num_outputs = _checks.check_positive_int("num_outputs", num_outputs)
-        dropout = _checks.check_rate("dropout", dropout)
+    timesteps, features = _checks.check_input_shape(input_shape)
+    units = _checks.check_positive_int("units", units)
+    filters = _checks.check_units("filters", filters)
+    kernel_sizes = _checks.check_units("kernel_sizes", kernel_sizes)
+    if squeeze_excite:
+        reduction = _checks.check_positive_int("reduction", reduction)
+    head = _checks.check_choice("head", head, HEADS)
+    if head == "regression":
+        num_outputs = _checks.check_positive_int("num_outputs", num_outputs)
+    dropout = _checks.check_rate("dropout", dropout)
     if len(kernel_sizes) != len(filters):
         raise InputError(
             f"Expected `kernel_sizes` to have one entry per filter ({len(filters)}). "
