@@ -88,6 +88,20 @@ def seasonal_naive(targets, rows, horizon, season):
     return targets[source]
 
 
+def seasonal_beats_persistence(train_targets, horizon, season):
+    """Whether seasonal naive forecasts the training rows better than
+    persistence (mean absolute error over every horizon step): a fixed season,
+    like months in a year, passes; a cycle of varying length, like sunspots',
+    does not."""
+    rows = np.arange(season, len(train_targets) - horizon + 1)
+    if len(rows) == 0:
+        return False
+    future = train_targets[rows[:, None] + np.arange(horizon)]
+    naive = np.abs(future - train_targets[data.seasonal_sources(rows, horizon, season)]).mean()
+    last = np.abs(future - train_targets[rows - 1][:, None]).mean()
+    return bool(naive < last)
+
+
 def ridge(split):
     """A ridge regression on the same scaled windows, flattened."""
     flat = lambda a: a.reshape(len(a), -1)  # noqa: E731

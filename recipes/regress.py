@@ -66,14 +66,15 @@ def parse_args(argv=None):
         default="auto",
         help="what the model predicts: the difference from the seasonal-naive forecast "
         "(seasonal), the change from the last observed value (change), or the value itself "
-        "(level); auto: seasonal with --season, else change",
+        "(level); auto: seasonal when --season is given and seasonal naive beats "
+        "persistence on the training rows, else change",
     )
     p.add_argument(
         "--transform",
         choices=("auto", "log", "none"),
         default="auto",
-        help="model the logarithm of the series (log); auto: log for a seasonal series whose "
-        "values are all positive (multiplicative seasonality becomes additive)",
+        help="model the logarithm of the series (log); auto: log when auto picks seasonal and "
+        "the values are all positive (multiplicative seasonality becomes additive)",
     )
     p.add_argument(
         "--head-units", type=_cli.int_tuple, default=(), help="hidden Dense widths, e.g. 32"
@@ -187,11 +188,15 @@ def forecast(args, *, policy, state, devices):
     inputs = table.columns(list(target) + list(features), "--features")
     if season is not None and season >= len(targets):
         raise InputError(f"--season {season} is not shorter than the {len(targets)} rows")
-    predict = args.predict if args.predict != "auto" else ("seasonal" if season else "change")
+    train_rows = data.chronological_split(len(targets), args.test_size, args.val_size)[0]
+    seasonal = bool(season) and _forecasting.seasonal_beats_persistence(
+        targets[:train_rows], horizon, season
+    )
+    predict = args.predict if args.predict != "auto" else ("seasonal" if seasonal else "change")
     transform = None if args.transform == "none" else args.transform
     if transform == "auto":
         positive = min(inputs.min(), targets.min()) > 0
-        transform = "log" if season and positive else None
+        transform = "log" if seasonal and positive else None
     if predict == "seasonal" and not season:
         raise InputError("--predict seasonal needs --season")
     split = data.forecasting_data(

@@ -238,3 +238,41 @@ def test_persistence_and_seasonal_naive_by_hand():
     np.testing.assert_array_equal(naive, [[108, 109, 108], [113, 114, 113]])
     naive4 = _forecasting.seasonal_naive(targets, np.array([10]), 5, season=4)[:, :, 0]
     np.testing.assert_array_equal(naive4, [[106, 107, 108, 109, 106]])
+
+
+def test_seasonal_mode_predicts_the_residual_of_seasonal_naive():
+    rows = np.arange(60.0)
+    series = 10 + rows + 5 * np.sin(2 * np.pi * rows / 6)
+    split = data.forecasting_data(
+        series, series, window=8, horizon=3, test_size=12, val_size=6, predict="seasonal", season=6
+    )
+    scaled = split.scaled_targets[:, 0]
+    sources = data.seasonal_sources(split.rows_test, 3, 6)
+    np.testing.assert_allclose(split.base_test[..., 0], scaled[sources])
+    np.testing.assert_allclose(
+        split.y_test[..., 0],
+        scaled[split.rows_test[:, None] + np.arange(3)] - scaled[sources],
+        atol=1e-6,
+    )
+    # a model predicting zeros is exactly seasonal naive
+    zeros = np.zeros_like(split.y_test)
+    np.testing.assert_allclose(split.original(zeros, "test")[:, :, 0], series[sources], rtol=1e-9)
+
+
+def test_log_transform_round_trips_and_refuses_non_positive_values():
+    series = np.exp(np.linspace(0, 3, 50))
+    split = data.forecasting_data(
+        series, series, window=5, test_size=10, val_size=5, transform="log", predict="level"
+    )
+    true = split.original(split.y_test, "test")[:, 0, 0]
+    np.testing.assert_allclose(true, series[split.rows_test], rtol=1e-5)
+    with pytest.raises(InputError, match="transform='log' needs positive values"):
+        data.forecasting_data(series - 2, series, window=5, transform="log")
+
+
+def test_seasonal_beats_persistence_tells_a_fixed_season_from_a_wandering_cycle():
+    rows = np.arange(120.0)
+    monthly = (100 + 20 * np.sin(2 * np.pi * rows / 12))[:, None]
+    walk = np.cumsum(np.random.default_rng(0).normal(size=120))[:, None]
+    assert _forecasting.seasonal_beats_persistence(monthly, 3, 12)
+    assert not _forecasting.seasonal_beats_persistence(walk, 1, 12)
