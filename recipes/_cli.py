@@ -106,8 +106,6 @@ def parser(description, prog, *, task, default_model, default_units, dropout, bi
 def policy_from(args, devices=1):
     """The training policy the shared flags ask for; with several devices the
     default batch size is rounded up to split evenly over them."""
-    if args.min_steps > args.max_steps:
-        raise InputError(f"--min-steps {args.min_steps} is above --max-steps {args.max_steps}")
     batch_size = args.batch_size
     if batch_size is None and devices > 1:
         batch_size = devices * -(-16 // devices)

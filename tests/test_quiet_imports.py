@@ -5,7 +5,8 @@ zoo imports a framework only in `zoo/backends/`, and only Keras's chosen
 one. Keras itself still imports TensorFlow, where installed, from
 `keras.utils.set_random_seed` (to seed it too) and from
 `serialize_keras_object` (`get_config`, `save`): keras 3.15.1, not zoo's to
-change; this test covers what zoo does: import, build, fit, predict.
+change in the library; the recipes mark TensorFlow absent on the other backends
+(recipes/__init__.py), and the second test runs one.
 """
 
 import subprocess
@@ -41,3 +42,22 @@ def test_a_run_on_this_backend_never_imports_tensorflow():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
     assert "oneDNN" not in result.stderr
+
+
+@pytest.mark.skipif(BACKEND == "tensorflow", reason="the tensorflow backend needs TensorFlow")
+def test_a_recipe_run_prints_no_tensorflow_banner(tmp_path):
+    # Keras's own seeding and saving would import TensorFlow: recipes/__init__.py
+    # marks it absent on the other backends
+    env = {"KERAS_BACKEND": BACKEND, "PATH": "/usr/bin:/bin"}
+    flags = ["--max-steps", "5", "--epochs", "1", "--no-classic-baselines", "--out", tmp_path]
+    result = subprocess.run(
+        [sys.executable, "-m", "recipes.classify", *map(str, flags)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    for banner in ("oneDNN", "absl", "cpu_feature_guard", "TensorFlow"):
+        assert banner not in result.stderr + result.stdout
+    assert (tmp_path / "model.keras").exists()
