@@ -86,8 +86,8 @@ class KerasEstimator(KerasModelPickle, BaseEstimator):
     they make, `save` and `load`.
 
     Subclasses define `__init__` (scikit-learn reads the parameters from it),
-    `_fitted_state()` (what the JSON keeps besides the parameters) and
-    `_restore_fitted_state(state, model)`.
+    `_fitted_state()` (what the JSON keeps besides the parameters and the
+    model) and `_restore_fitted_state(fitted)`, both extending this class's.
     """
 
     def _policy(self, samples):
@@ -95,8 +95,7 @@ class KerasEstimator(KerasModelPickle, BaseEstimator):
 
         `epochs` caps the run: the step budget (and with it the cosine's span
         and the warm-up, at most a tenth of it) shrinks to what that many
-        epochs hold.
-        Integers become Python ints (a grid search may pass NumPy ones, which
+        epochs hold. Integers become Python ints (a grid search may pass NumPy ones, which
         torch's data loader refuses).
         """
         ints = {}
