@@ -1,12 +1,16 @@
 """zoo.sklearn: estimators that take 3-D sequence arrays, in scikit-learn's own tools.
 
 scikit-learn's estimator checks (`test_scikit_learn_estimator_checks`) run in
-the torch suite only: they test the estimators' own code, the same on every
-backend, and cost about 9 minutes of fitting on torch (2 shared CPU cores;
-tensorflow fits these small models more slowly); SKIP_REASON prints this in
-the skip. Fitting,
-predicting, saving, pickling, grid search and pipelines run on every backend
-in the other tests.
+the torch suite only. They test the estimators' own code (parameters, input
+validation, errors, tags, pickling), which is the same on every backend, and
+they are slow: measured on 2 shared CPU cores, about 9 minutes on torch under
+load and 5 minutes on jax. Off torch, two checks also fail on numbers rather
+than code: on jax, LSTMRegressor misses check_regressors_train's R^2 bar with
+the checks' tiny training budget, and check_methods_sample_order_invariance
+differs at 1e-7 (BLAS picks float32 kernels by batch). Marking those per
+backend would make the expected-failure list depend on the backend, so the
+skip prints SKIP_REASON instead. Fitting, predicting, saving, pickling, grid
+search and pipelines run on every backend in the other tests.
 """
 
 import functools
@@ -93,11 +97,11 @@ def labelled_waves(n=160, seed=0):
 
 CHECKS_BACKEND = "torch"
 SKIP_REASON = (
-    "scikit-learn's estimator checks run once, in the torch suite: they test the "
-    "estimators' own code (parameters, input validation, errors, tags, pickling), the "
-    "same on every backend, and cost about 9 minutes of fitting on torch (2 shared CPU "
-    "cores); fitting, predicting, saving and pickling are tested on every backend by "
-    "the other tests here"
+    "scikit-learn's estimator checks run in the torch suite only: they take 5 to 9 "
+    "minutes per backend on 2 shared CPU cores, and off torch two of them fail on "
+    "numbers, not on the estimators' code (on jax: check_regressors_train's R^2 bar "
+    "with the checks' tiny training budget, and float32 sample-order invariance at "
+    "1e-7); fitting, predicting, saving and pickling run on every backend below"
 )
 CHECKED_ESTIMATORS = [
     SequenceScaler(),
