@@ -199,13 +199,15 @@ names = argument_type(
 
 
 def _rows_or_fraction(text):
-    value = float(text)
-    return int(value) if value >= 1 and value.is_integer() else value
+    """A whole number is a row count ("12"); anything else is a fraction ("0.2"),
+    so "1.0" is not taken for one row."""
+    text = text.strip()
+    return int(text) if text.isdigit() else float(text)
 
 
 size = argument_type(
     _rows_or_fraction,
-    lambda value: isinstance(value, int) or 0 <= value < 1,
+    lambda value: value >= 0 if isinstance(value, int) else 0 <= value < 1,
     "a fraction below 1 or a whole row count",
 )
 

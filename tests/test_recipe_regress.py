@@ -117,6 +117,11 @@ def test_series_to_number_from_ts(tmp_path, capsys):
             ["--test-size", "-1"],
             "argument --test-size: expected a fraction below 1 or a whole row count",
         ),
+        (
+            ["--test-size", "1.0"],  # not one row
+            "argument --test-size: expected a fraction below 1 or a whole row count",
+        ),
+        (["--season", "500"], "--season 500 is not shorter than the 240 rows"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(argv, message, seasonal_csv, tmp_path, capsys):
