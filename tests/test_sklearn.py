@@ -443,6 +443,7 @@ def saved_classifier(tmp_path_factory):
         (("fitted", "classes_", "values"), ["slow", "fast", "medium"], "sorted and unique"),
         (("fitted", "classes_", "dtype"), "O", r"`fitted.classes_.dtype` to be a NumPy string"),
         (("fitted", "classes_", "dtype"), "not a dtype", r"`fitted.classes_.dtype`"),
+        (("fitted", "classes_", "dtype"), "<U1000000000", r"`fitted.classes_.dtype`"),
         (("fitted", "history_"), _DELETE, r"`fitted.history_` is missing"),
     ],
 )

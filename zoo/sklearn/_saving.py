@@ -177,10 +177,11 @@ class Fitted:
             dtype = np.dtype(value["dtype"]) if isinstance(value["dtype"], str) else None
         except TypeError:
             dtype = None
-        if dtype is None or dtype.kind not in _LABEL_KINDS:
+        # a huge string width (`<U1000000000`) would allocate gigabytes per label
+        if dtype is None or dtype.kind not in _LABEL_KINDS or dtype.itemsize > 4 * 4096:
             raise EntryError(
-                f"expected `fitted.{name}.dtype` to be a NumPy string, integer, float or bool "
-                f"dtype. Received: {value['dtype']!r}"
+                f"expected `fitted.{name}.dtype` to be a NumPy string (up to 4096 characters), "
+                f"integer, float or bool dtype. Received: {value['dtype']!r}"
             )
         labels = value["values"]
         kind = _LABEL_KINDS[dtype.kind]
