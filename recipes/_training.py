@@ -216,27 +216,41 @@ def _policy_states(path, epochs):
 
 
 def _truncate_history(log_path, epochs):
-    """Drops epochs logged after the last backup: an interruption between
-    logging an epoch and backing it up would otherwise log it twice, since the
-    resumed run repeats it."""
-    history = read_history(log_path)
-    if history and len(history["epoch"]) > epochs:
-        write_history(log_path, {key: values[:epochs] for key, values in history.items()})
+    """Keeps the first `epochs` whole rows of the log, rewritten with its header.
+
+    An interruption between logging an epoch and backing it up would otherwise
+    log that epoch twice, since the resumed run repeats it; and one in the
+    middle of writing a row would leave a partial line that the resumed run's
+    rows would be appended to. Every column is kept: `CSVLogger` appends its
+    rows in its own column order."""
+    header, rows = _log_rows(log_path)
+    if header:
+        _artifacts.write_csv(log_path, header, rows[:epochs])
+
+
+def _log_rows(path):
+    """A `CSVLogger` file's header and its whole rows (a partial row, from an
+    interruption, is dropped)."""
+    import csv
+
+    if not Path(path).exists():
+        return [], []
+    with open(path, newline="") as handle:
+        lines = list(csv.reader(handle))
+    if not lines:
+        return [], []
+    header = lines[0]
+    return header, [row for row in lines[1:] if len(row) == len(header) and all(row)]
 
 
 def read_history(path):
     """A `CSVLogger` file as a dict of column lists (empty if absent), without
     the columns that hold no value."""
-    import csv
-
-    if not Path(path).exists():
-        return {}
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    header, rows = _log_rows(path)
     columns = {}
     for row in rows:
-        for key, value in row.items():
-            number = float(value) if value not in ("", "NA", None) else np.nan
+        for key, value in zip(header, row, strict=True):
+            number = float(value) if value not in ("", "NA") else np.nan
             columns.setdefault(key, []).append(int(number) if key == "epoch" else number)
     # CSVLogger adds a "val_" column for every key when there is no validation data
     return {key: values for key, values in columns.items() if not np.isnan(values).all()}

@@ -22,7 +22,7 @@ from tests.recipe_helpers import ROOT, run_in_process, stderr_lines
 from tests.test_recipe_classify import waves
 
 BACKEND = keras.backend.backend()
-FLAGS = ["--epochs", "3", "--units", "8", "--batch-size", "16", "--dropout", "0"]
+FLAGS = ["--model", "lstm", "--epochs", "3", "--units", "8", "--batch-size", "16", "--dropout", "0"]
 # Two logical CPU devices for TensorFlow, then the recipe's command line.
 TF_TWO_CPUS = """
 import sys

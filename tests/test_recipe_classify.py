@@ -145,6 +145,7 @@ def test_variable_length_ts_with_test_file(tmp_path, capsys):
             tmp_path / "test.ts",
             "--out",
             out,
+            "--no-classic-baselines",
             "--epochs",
             "3",
             "--units",
@@ -210,6 +211,7 @@ def test_killed_run_resumes_from_its_last_finished_epoch(wave_file, tmp_path, ca
         "1000",
         "--batch-size",
         "8",
+        "--no-classic-baselines",
     ]
     process = subprocess.Popen(
         command("recipes.classify", *args, "--epochs", "1000"),

@@ -96,3 +96,13 @@ def test_an_ensemble_averages_its_members(tmp_path):
     model.save(path)
     reloaded = keras.saving.load_model(path, safe_mode=True)
     np.testing.assert_allclose(reloaded.predict(x, verbose=0), np.mean(outputs, axis=0), atol=1e-5)
+
+
+def test_a_partial_log_line_from_an_interruption_is_dropped_on_resume(tmp_path):
+    log = tmp_path / "history.csv"
+    log.write_text("epoch,loss,val_loss\n0,0.9,NA\n1,0.8,NA\n2,0.7")  # killed mid-row
+    _training._truncate_history(log, epochs=2)
+    assert log.read_text() == "epoch,loss,val_loss\n0,0.9,NA\n1,0.8,NA\n"
+    assert _training.read_history(log) == {"epoch": [0, 1], "loss": [0.9, 0.8]}
+    log.write_text(log.read_text() + "2,0.7,NA\n")  # the resumed run appends whole rows
+    assert _training.read_history(log)["epoch"] == [0, 1, 2]
