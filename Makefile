@@ -4,7 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BACKENDS := tensorflow jax torch
-PYTEST_ARGS ?=
+# Two workers per backend (pytest-xdist): Keras traces and fits spend much of
+# their time in single-threaded Python. --durations shows where the time goes.
+PYTEST_ARGS ?= -n 2 --durations=15
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: install demo test test-tensorflow test-jax test-torch test-cross bench leaderboard leaderboard-quick lint clean
