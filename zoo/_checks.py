@@ -79,3 +79,16 @@ def check_choice(name, value, choices):
             f"Expected `{name}` to be one of {list(choices)}. Received: {name}={value!r}"
         )
     return value
+
+
+def check_head(head, num_classes, num_outputs, heads=("classification", "regression", None)):
+    """Returns `(head, num_outputs)` for a classifier/regressor builder, or raises."""
+    head = check_choice("head", head, heads)
+    if head == "classification" and (not _is_int(num_classes) or num_classes < 2):
+        raise InputError(
+            "Expected `num_classes` to be an integer >= 2 for "
+            f"head='classification'. Received: num_classes={num_classes!r}"
+        )
+    if head == "regression":
+        num_outputs = check_positive_int("num_outputs", num_outputs)
+    return head, num_outputs

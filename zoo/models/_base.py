@@ -68,6 +68,19 @@ class SequenceModel(keras.Model):
         )
 
 
+def head_output(x, head, num_classes, num_outputs):
+    """The builders' output layer: a float32 softmax over `num_classes`
+    ("classification"), a linear layer of `num_outputs` ("regression"), or `x`
+    itself (`None`: the feature extractor)."""
+    if head == "classification":
+        return keras.layers.Dense(
+            num_classes, activation="softmax", dtype="float32", name="probabilities"
+        )(x)
+    if head == "regression":
+        return keras.layers.Dense(num_outputs, dtype="float32", name="prediction")(x)
+    return x
+
+
 def data_parallel_devices():
     """How many devices the current `keras.distribution` splits a batch over (1 if none)."""
     distribution = keras.distribution.distribution()

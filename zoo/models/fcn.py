@@ -8,7 +8,7 @@ from zoo import _checks
 from zoo._errors import InputError
 from zoo._registry import register_model
 from zoo.layers import LSTM, AttentionPooling, SqueezeExcite, StepMask, ZeroMaskedSteps
-from zoo.models._base import SequenceModel
+from zoo.models._base import SequenceModel, head_output
 
 HEADS = ("classification", "regression", None)
 
@@ -96,19 +96,13 @@ def _build(
     if squeeze_excite:
         reduction = _checks.check_positive_int("reduction", reduction)
     head = _checks.check_choice("head", head, HEADS)
-    if head == "regression":
-        num_outputs = _checks.check_positive_int("num_outputs", num_outputs)
     dropout = _checks.check_rate("dropout", dropout)
     if len(kernel_sizes) != len(filters):
         raise InputError(
             f"Expected `kernel_sizes` to have one entry per filter ({len(filters)}). "
             f"Received: kernel_sizes={kernel_sizes!r} for filters={filters!r}"
         )
-    if head == "classification" and (not _checks._is_int(num_classes) or num_classes < 2):
-        raise InputError(
-            "Expected `num_classes` to be an integer >= 2 for "
-            f"head='classification'. Received: num_classes={num_classes!r}"
-        )
+    head, num_outputs = _checks.check_head(head, num_classes, num_outputs, HEADS)
     dimension_shuffle = _check_bool("dimension_shuffle", dimension_shuffle)
     attention = _check_bool("attention", attention)
     masking = _check_bool("masking", masking)
@@ -162,12 +156,7 @@ def _build(
     y = keras.layers.GlobalAveragePooling1D(name="global_pool")(y, mask=step_mask)
 
     x = keras.layers.Concatenate(name="concatenate")([x, y])
-    if head == "classification":
-        x = keras.layers.Dense(
-            num_classes, activation="softmax", dtype="float32", name="probabilities"
-        )(x)
-    elif head == "regression":
-        x = keras.layers.Dense(num_outputs, dtype="float32", name="prediction")(x)
+    x = head_output(x, head, num_classes, num_outputs)
 
     # === Functional Model ===
     return SequenceModel(inputs, x, name=name)

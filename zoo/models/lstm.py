@@ -6,7 +6,7 @@ from zoo import _checks
 from zoo._errors import InputError
 from zoo._registry import register_model
 from zoo.layers import LSTM
-from zoo.models._base import SequenceModel
+from zoo.models._base import SequenceModel, head_output
 
 HEADS = ("classification", "regression", None)
 
@@ -60,15 +60,7 @@ def _build(
     # === Checks: every argument, before any layer exists ===
     timesteps, features = _checks.check_input_shape(input_shape)
     units = _checks.check_units("units", units)
-    head = _checks.check_choice("head", head, HEADS)
-    if head == "classification":
-        if num_classes is None or not _checks._is_int(num_classes) or num_classes < 2:
-            raise InputError(
-                "Expected `num_classes` to be an integer >= 2 for "
-                f"head='classification'. Received: num_classes={num_classes!r}"
-            )
-    if head == "regression":
-        num_outputs = _checks.check_positive_int("num_outputs", num_outputs)
+    head, num_outputs = _checks.check_head(head, num_classes, num_outputs, HEADS)
     dropout = _checks.check_rate("dropout", dropout)
     recurrent_dropout = _checks.check_rate("recurrent_dropout", recurrent_dropout)
     head_units = _checks.check_units("head_units", head_units, allow_empty=True)
@@ -100,12 +92,7 @@ def _build(
         x = keras.layers.Dense(width, activation="relu", name=f"head_dense_{j}")(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"head_dropout_{j}")(x)
-    if head == "classification":
-        x = keras.layers.Dense(
-            num_classes, activation="softmax", dtype="float32", name="probabilities"
-        )(x)
-    elif head == "regression":
-        x = keras.layers.Dense(num_outputs, dtype="float32", name="prediction")(x)
+    x = head_output(x, head, num_classes, num_outputs)
 
     # === Functional Model ===
     return SequenceModel(inputs, x, name=name)
