@@ -168,6 +168,7 @@ class StepPolicy(keras.callbacks.Callback):
         self.last_cut = 0  # the step of the last learning-rate cut (or of the best)
         self.scale = 1.0  # product of the cuts so far
         self._best_weights = None
+        self._rate = policy.learning_rate
 
     def state(self):
         return {
@@ -200,12 +201,13 @@ class StepPolicy(keras.callbacks.Callback):
         return max(policy.learning_rate * self.scale, policy.min_learning_rate) * warm
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.model.optimizer.learning_rate = self.learning_rate()
+        self._rate = float(self.learning_rate())
+        self.model.optimizer.learning_rate = self._rate
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
         self.step += self.steps_per_epoch
-        logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+        logs["learning_rate"] = self._rate  # the optimizer's may be a MirroredVariable
         if self.schedule == "cosine":
             if self.step >= self.policy.max_steps:
                 self.model.stop_training = True
