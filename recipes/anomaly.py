@@ -76,8 +76,9 @@ def main(argv=None):
     args = parse_args(argv)
     keras.utils.set_random_seed(args.seed)
     shape = _autoencoder.shape_from(args)
-    state = _training.start(args.out, resume=args.resume, flags=_cli.resume_flags(args))
     with _training.devices_scope(args.distribute, args.batch_size) as devices:
+        # after the device check: a refused --distribute leaves no output folder
+        state = _training.start(args.out, resume=args.resume, flags=_cli.resume_flags(args))
         policy = _cli.policy_from(args, devices)
         task = sequences if (args.train or args.dataset) else series
         outcome = task(args, shape, policy=policy, state=state, devices=devices)

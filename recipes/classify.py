@@ -116,9 +116,10 @@ def main(argv=None):
     split = _data.validation_split(x_train, labels_train, held_out, args.seed, classes=True)
     x_fit, x_val, labels_fit, labels_val = split or (x_train, None, labels_train, None)
     validation = None if x_val is None else (x_val, labels_val)
-    state = _training.start(out, resume=args.resume, flags=_cli.resume_flags(args))
 
     with _training.devices_scope(args.distribute, args.batch_size) as devices:
+        # after the device check: a refused --distribute leaves no output folder
+        state = _training.start(out, resume=args.resume, flags=_cli.resume_flags(args))
         policy = _cli.policy_from(args, devices)
 
         # === Build ===

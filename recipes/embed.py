@@ -47,7 +47,6 @@ def main(argv=None):
     shape = _autoencoder.shape_from(args)
     scaler = None if args.scaler == "none" else args.scaler
     out, latent_dim = args.out, args.latent_dim
-    state = _training.start(out, resume=args.resume, flags=_cli.resume_flags(args))
 
     # === Load and prepare ===
     x_train, y_train, x_test, y_test, dataset = _data.labelled(
@@ -73,6 +72,8 @@ def main(argv=None):
 
     # === Train ===
     with _training.devices_scope(args.distribute, args.batch_size) as devices:
+        # after the device check: a refused --distribute leaves no output folder
+        state = _training.start(out, resume=args.resume, flags=_cli.resume_flags(args))
         policy = _cli.policy_from(args, devices)
         model, history, seconds = _autoencoder.fit(
             args, shape, x_fit, x_val, policy=policy, state=state, devices=devices

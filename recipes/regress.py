@@ -93,9 +93,10 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     keras.utils.set_random_seed(args.seed)
-    state = _training.start(args.out, resume=args.resume, flags=_cli.resume_flags(args))
     series = args.train is None and (args.dataset is None or args.dataset in FORECASTING)
     with _training.devices_scope(args.distribute, args.batch_size) as devices:
+        # after the device check: a refused --distribute leaves no output folder
+        state = _training.start(args.out, resume=args.resume, flags=_cli.resume_flags(args))
         policy = _cli.policy_from(args, devices)
         if series:
             outcome = forecast(args, policy=policy, state=state, devices=devices)
