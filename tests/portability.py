@@ -28,7 +28,6 @@ import zoo
 from tests.cases import CASES
 from tests.helpers import autoencoder_task, toy_task
 
-
 PORTABLE_OPTIONS = ("masking", "attention", "future_steps", "conditional")
 
 
