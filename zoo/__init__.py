@@ -3,6 +3,7 @@
 from zoo import data, layers, training
 from zoo._errors import InputError
 from zoo._registry import get_model, list_models
+from zoo.export import export
 from zoo.models import lstm, lstm_autoencoder, lstm_fcn, mlstm_fcn, stacked_lstm
 
 __version__ = "0.1.0"
@@ -10,6 +11,7 @@ __version__ = "0.1.0"
 __all__ = [
     "InputError",
     "data",
+    "export",
     "get_model",
     "layers",
     "list_models",
