@@ -94,6 +94,13 @@ def parser(description, prog, *, task, default_model, default_units, dropout, bi
         "global batch",
     )
     p.add_argument("--seed", type=seed, default=0)
+    p.add_argument(
+        "--export",
+        type=export_formats,
+        default=(),
+        help="also write the model as onnx (model.onnx), litert (model.tflite) and/or "
+        "saved_model, comma-separated; needs lstm-zoo[export-<backend>]",
+    )
     p.add_argument("--out", type=Path, default=Path("runs") / prog, help="output folder")
     p.add_argument(
         "--resume",
@@ -198,6 +205,25 @@ names = argument_type(
 )
 
 
+def export_formats(text):
+    """`--export`: formats `zoo.export` writes on this backend with its
+    converter installed, checked here so a refusal comes before training."""
+    from zoo.export import FORMATS, check_format
+
+    formats = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    unknown = [f for f in formats if f not in FORMATS]
+    if not formats or unknown:
+        raise argparse.ArgumentTypeError(
+            f"expected formats from {', '.join(FORMATS)}, comma-separated, got {text!r}"
+        )
+    for format in formats:
+        try:
+            check_format(format)
+        except (InputError, ImportError) as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return formats
+
+
 def _rows_or_fraction(text):
     """A whole number is a row count ("12"); anything else is a fraction ("0.2"),
     so "1.0" is not taken for one row."""
@@ -207,8 +233,8 @@ def _rows_or_fraction(text):
 
 size = argument_type(
     _rows_or_fraction,
-    lambda value: value >= 0 if isinstance(value, int) else 0 <= value < 1,
-    "a fraction below 1 or a whole row count",
+    lambda value: value >= 1 if isinstance(value, int) else 0 < value < 1,
+    "a fraction below 1 or a whole row count, above 0",
 )
 
 

@@ -11,10 +11,18 @@ from zoo.data._published import load_published
 TEST_FRACTION = 0.25  # of --train, when no --test is given
 
 
+MIN_TRAINING = 2  # training sequences: a recipe holds some out for validation
+
+
 def labelled(*, train, test, dataset, label_column, seed, task="classification"):
     """`(x_train, y_train, x_test, y_test, name)` from `--dataset`, or from
     `--train`/`--test` (default: the bundled digits); without `--test`, a
-    `TEST_FRACTION` of `--train` is the test set, stratified for classes."""
+    `TEST_FRACTION` of `--train` is the test set, stratified for classes.
+
+    For `task="regression"` the split must leave `MIN_TRAINING` training
+    sequences (the recipe validates on some of them) and a test sequence,
+    else an error names the file and suggests `--test`.
+    """
     if dataset is not None:
         x_train, y_train, x_test, y_test = load_published(dataset, task)
         return x_train, y_train, x_test, y_test, f"{dataset} (official split, via aeon)"
@@ -29,18 +37,45 @@ def labelled(*, train, test, dataset, label_column, seed, task="classification")
         if task == "classification":
             check_classes(y, name)
             stratify = _stratify_or_explain(y, name)
+        elif len(y) - int(np.ceil(TEST_FRACTION * len(y))) < MIN_TRAINING:
+            raise InputError(
+                f"{name}: {len(y)} sequence(s) are too few to hold out {TEST_FRACTION:.0%} "
+                f"for testing and keep {MIN_TRAINING} for training and validation; give "
+                "more, or a test file with --test"
+            )
         x_train, x_test, y_train, y_test = train_test_split(
             x, y, test_size=TEST_FRACTION, random_state=seed, stratify=stratify
         )
         return x_train, y_train, x_test, y_test, name
     x_test, y_test = data.load(test, label_column=label_column)
     data.check_compatible(train, x, test, x_test)
+    if task != "classification" and len(y) < MIN_TRAINING:
+        raise InputError(
+            f"{name}: {len(y)} training sequence(s) are too few: the recipe holds some out "
+            f"for validation, so it needs {MIN_TRAINING} or more"
+        )
     return x, y, x_test, y_test, f"{name} / {test}"
 
 
 def check_classes(y, source):
-    """Raises unless `y` holds class labels of at least two classes."""
+    """Raises unless `y` holds class labels of at least two classes.
+
+    Labels that look like a regression target are refused, pointing to
+    `recipes.regress`: float labels that are not all whole numbers, and text
+    labels (from a CSV file) that are all numbers, not all whole, with more
+    distinct values than half the cases (`0.5`/`1.5` as two class names pass).
+    """
     y = np.asarray(y)
+    if y.dtype.kind == "U" and len(y):
+        numbers = _as_numbers(y)
+        distinct = len(np.unique(y))
+        if numbers is not None and not np.all(numbers == np.round(numbers)):
+            if distinct > len(y) / 2:
+                raise InputError(
+                    f"{source}: the labels look like continuous numbers ({distinct} distinct "
+                    f"values in {len(y)} cases, e.g. {_names(np.unique(y)[:3])}); use "
+                    "recipes.regress for numeric targets"
+                )
     if y.dtype.kind == "f":
         finite = np.isfinite(y)
         if not finite.all():
@@ -60,14 +95,28 @@ def check_classes(y, source):
         raise InputError(f"{source}: need at least 2 classes, found {_names(classes)}")
 
 
+def _as_numbers(labels):
+    """Text labels as float64 where every one is a finite number, else None."""
+    try:
+        numbers = np.array([float(label) for label in labels])
+    except ValueError:
+        return None
+    return numbers if np.isfinite(numbers).all() else None
+
+
 def _stratify_or_explain(y, source):
     classes, counts = np.unique(y, return_counts=True)
     single = classes[counts < 2]
     if len(single):
+        which = (
+            f"class {_names(single)} has a single sequence"
+            if len(single) == 1
+            else f"{len(single)} classes have a single sequence ({_names(single[:3])}"
+            + (", ...)" if len(single) > 3 else ")")
+        )
         raise InputError(
-            f"{source}: class {_names(single[:3])} has a single sequence, so a split of "
-            "it cannot put the class in both training and test sets; give a test file "
-            "with --test"
+            f"{source}: {which}, so a split cannot put it in both the training and "
+            "the test set; give a test file with --test"
         )
     test_cases = int(np.ceil(TEST_FRACTION * len(y)))
     if test_cases < len(classes) or len(y) - test_cases < len(classes):
@@ -79,7 +128,14 @@ def _stratify_or_explain(y, source):
 
 
 def _names(values):
-    return ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in values)
+    """Labels as messages show them: plain values (not `np.str_('a')`), each cut
+    to 40 characters."""
+    return ", ".join(_shown(v.item() if isinstance(v, np.generic) else v) for v in values)
+
+
+def _shown(value, limit=40):
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(str(value)):,} characters)"
 
 
 def check_test_classes(y_train, y_test, source):
@@ -107,17 +163,35 @@ def series_table(path, *, date_column, fill, target, default):
 def scaled_sequences(kind, fit_on, *arrays):
     """`arrays` of (n, steps, features) through one `kind` scaler (see
     `zoo.data.make_scaler`) fit per feature on the rows of `fit_on`, as float32."""
-    scaler = data.make_scaler(kind).fit(fit_on.reshape(-1, fit_on.shape[2]))
-    return [
-        scaler.transform(x.reshape(-1, x.shape[2])).reshape(x.shape).astype("float32")
-        for x in arrays
-    ]
+    scaler = sequence_scaler(kind, fit_on)
+    return [scale_sequences(scaler, x) for x in arrays]
+
+
+def sequence_scaler(kind, fit_on):
+    """A `kind` scaler fit per feature on every step of `fit_on` (n, steps,
+    features); NaN (missing, padding) is ignored by the fit."""
+    return data.make_scaler(kind).fit(fit_on.reshape(-1, fit_on.shape[2]))
+
+
+def scale_sequences(scaler, x):
+    """(n, steps, features) through a fitted per-feature scaler, as float32."""
+    return scaler.transform(x.reshape(-1, x.shape[2])).reshape(x.shape).astype("float32")
 
 
 def validation_split(x, y, fraction, seed, classes=False):
     """`(x_fit, x_val, y_fit, y_val)`, stratified for classes where every class
-    keeps two cases; None when the set is too small to hold any out."""
+    keeps two cases; None when the set is too small to hold any out.
+
+    With `classes` (classify, whose `--val-split` sets `fraction`), a fraction
+    above 0 that would hold out every case is an error naming `--val-split`,
+    not a silent run without validation.
+    """
     held_out = int(np.ceil(fraction * len(x)))
+    if classes and fraction > 0 and len(x) - held_out < 1:
+        raise InputError(
+            f"--val-split {fraction:g} holds out {held_out} of the {len(x)} training "
+            "sequences, which leaves none to train on; lower --val-split (0: no validation)"
+        )
     if held_out < 1 or len(x) - held_out < 1:
         return None
     stratify = None

@@ -524,3 +524,82 @@ def test_series_csv_messages_name_arguments(tmp_path):
 def test_series_csv_duplicate_column_names(tmp_path):
     path = write(tmp_path, "d.csv", "a,b,a\n1,2,3\n")
     fails(lambda: data.read_series_csv(path), r"d\.csv, line 1: column name 'a' appears twice")
+
+
+# === Found by benchmarks/malformed_inputs.py ===
+
+
+@pytest.mark.parametrize("label", ["NA", "nan", "null", " ? "])
+def test_csv_label_that_marks_a_missing_value_names_the_line(tmp_path, label):
+    path = write(tmp_path, "m.csv", f"0,1,2\n1,3,4\n{label},5,6\n")
+    fails(lambda: data.load_csv(path), r"m\.csv, line 3: the label \(column 0\) is missing")
+
+
+@pytest.mark.parametrize("label", ["inf", "-inf", "1e999", "Infinity", "1e39"])
+def test_csv_numeric_labels_must_be_finite(tmp_path, label):
+    path = write(tmp_path, "n.csv", f"0,1,2\n1,3,4\n{label},5,6\n0,7,8\n")
+    fails(
+        lambda: data.load_csv(path),
+        r"n\.csv, line 3 \(column 0\): label '.*' is not a finite float32 number.*1 such",
+    )
+
+
+def test_csv_word_labels_may_read_as_numbers(tmp_path):
+    path = write(tmp_path, "w.csv", "cold,1,2\ninf,3,4\n")  # not all numbers: class names
+    assert data.load_csv(path)[1].tolist() == ["cold", "inf"]
+
+
+def test_huge_cells_are_cut_in_messages(tmp_path):
+    path = write(tmp_path, "t.csv", f"a,1,2\nb,{'x' * 200_000},3\n")
+    message = fails(lambda: data.load_csv(path), r"t\.csv, line 2: non-numeric value 'xxx")
+    assert len(message) < 300 and "200,000 characters" in message
+    ts = write(tmp_path, "t.ts", f"@classLabel true a b\n@data\n1,2:{'c' * 100_000}\n")
+    assert len(fails(lambda: data.load_ts(ts), r"t\.ts, line 3: label 'ccc")) < 300
+    series = write(tmp_path, "s.csv", f"a,b\n1,{'y' * 100_000}\n")
+    table = data.read_series_csv(series)
+    message = fails(lambda: table.columns(["b"], "--target"), r"s\.csv, line 2: 'yyy")
+    assert len(message) < 300
+
+
+def test_unclosed_quote_is_named(tmp_path):
+    path = write(tmp_path, "q.csv", 'a,1,2\nb,"3,4\nc,5,6\nd,7,8\n')
+    fails(lambda: data.load_csv(path), r"q\.csv, line 2: .*is a quote mark left unclosed\?")
+
+
+def test_float16_inf_is_an_error_without_a_warning(tmp_path):
+    import warnings
+
+    path = npz(tmp_path, "h.npz", x=np.where(X == 7, np.inf, X).astype("float16"), y=Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fails(lambda: data.load(path), r"h\.npz, 'x' index \(1, 1, 0\): inf is not")
+
+
+@pytest.mark.parametrize(
+    "y, message",
+    [
+        (np.zeros((4, 2)), r"'y' must hold one label per sample \(shape \(samples,\)\), got shape"),
+        (np.array(["a", "", "b", "a"]), r"'y' index \(1\): the label is missing \(''\)"),
+        (np.array(["a", "b", "nan", "a"]), r"'y' index \(2\): the label is missing \('nan'\)"),
+        (np.array(["1", "0", "inf", "1"]), r"'y' index \(2\): label 'inf' is not a finite"),
+    ],
+)
+def test_npz_labels_are_one_finite_label_per_sample(tmp_path, y, message):
+    fails(lambda: data.load(npz(tmp_path, "y.npz", x=X, y=y)), r"y\.npz(, |: )" + message)
+
+
+def test_npz_column_of_labels_is_read_as_one_label_per_sample(tmp_path):
+    _, y = data.load(npz(tmp_path, "c.npz", x=X, y=Y[:, None]))
+    assert y.shape == (4,) and y.tolist() == Y.tolist()
+
+
+def test_a_folder_is_not_a_file(tmp_path):
+    fails(lambda: data.load(tmp_path), r"a folder, not a file")
+
+
+def test_nul_in_a_label_is_an_error_not_a_merged_class(tmp_path):
+    # NumPy's strings drop trailing NULs: "a\x00" would silently join class "a"
+    path = write(tmp_path, "z.csv", "a,1,2\na\x00,3,4\nb,5,6\n")
+    fails(lambda: data.load_csv(path), r"z\.csv, line 2 \(column 0\): label 'a\\x00' holds a NUL")
+    ts = write(tmp_path, "z.ts", "@classLabel true a a\x00\n@data\n1,2:a\n3,4:a\x00\n")
+    fails(lambda: data.load_ts(ts), r"z\.ts, line 1: @classLabel: a label holds a NUL")

@@ -27,6 +27,7 @@ import pytest
 
 from zoo import data
 from zoo._errors import InputError
+from zoo.data._text import is_missing
 
 EXAMPLES = int(os.environ.get("ZOO_FUZZ_EXAMPLES", "300"))
 SEED = int(os.environ.get("ZOO_FUZZ_SEED", "0"))
@@ -57,6 +58,11 @@ a,1,2,3,4
 b,?,NA,3,
 a,0.5,,1e3,2
 c,1,1,1,1
+"""
+CSV_NUMERIC_LABELS = b"""0,1,2,3,4
+1,?,NA,3,
+0,0.5,,1e3,2
+2,1,1,1,1
 """
 SERIES_CSV = b"""date,a,b,kind
 2020-01,1,10,x
@@ -129,13 +135,22 @@ def mutate(rng, raw, binary):
     return raw
 
 
-def check_labelled(x, y):
+def check_labelled(x, y, declared=False):
+    """The invariants of loaded data; `declared`: labels a `.ts` header declares
+    (any declared string is a class), else read from the cells (.csv, .npz)."""
     assert x.dtype == np.float32 and x.ndim == 3 and 0 not in x.shape
     assert not np.isinf(x).any()
     assert (~np.isnan(x)).reshape(len(x), -1).any(axis=1).all(), "a series with no value"
-    assert len(y) == len(x)
+    assert y.ndim == 1 and len(y) == len(x)
     if y.dtype.kind == "f":
         assert np.isfinite(y).all() and (np.abs(y) <= np.finfo(np.float32).max).all()
+    if y.dtype.kind == "U" and not declared:
+        assert not any(is_missing(label) for label in y), "a missing label"
+        try:
+            numbers = np.array([float(label) for label in y])
+        except ValueError:
+            return
+        assert (np.abs(numbers) <= np.finfo(np.float32).max).all(), "a non-finite label"
 
 
 def check_series(table):
@@ -158,6 +173,7 @@ CASES = {
     "ts": (TS, ".ts", False),
     "ts_target": (TS_TARGET, ".ts", False),
     "csv": (CSV, ".csv", False),
+    "csv_numeric_labels": (CSV_NUMERIC_LABELS, ".csv", False),
     "npz": (
         npz_bytes(np.array([[1.0, 2, np.nan], [4, 5, 6]]).reshape(2, 3), np.array(["a", "b"])),
         ".npz",
@@ -181,14 +197,15 @@ def test_mutated_files_load_or_name_the_file(tmp_path, case):
     original, suffix, binary = CASES[case]
     path = tmp_path / f"fuzzed{suffix}"
     path.write_bytes(original)
-    assert outcome(path, data.load, lambda r: check_labelled(*r)) == "data"
+    check = lambda r: check_labelled(*r, declared=suffix == ".ts")  # noqa: E731
+    assert outcome(path, data.load, check) == "data"
     rng = np.random.default_rng([SEED, sorted(CASES).index(case)])
     seen = set()
     for example in range(EXAMPLES):
         raw = mutate(rng, original, binary)
         path.write_bytes(raw)
         try:
-            seen.add(outcome(path, data.load, lambda r: check_labelled(*r)))
+            seen.add(outcome(path, data.load, check))
         except Exception as error:  # noqa: BLE001 - report the mutant that broke it
             raise AssertionError(
                 f"{case} mutant {example} (ZOO_FUZZ_SEED={SEED}) raised "

@@ -55,7 +55,9 @@ def check_finite(x, path=None, where=None, name="x", require_observed=True):
     if values.dtype.kind not in "biuf":
         raise InputError(f"{path or name}: '{name}' is not numeric (dtype {values.dtype})")
     if values.dtype.kind == "f":
-        bad = np.isinf(values) | (np.abs(np.nan_to_num(values)) > FLOAT32_MAX)
+        bad = np.isinf(values)
+        if values.dtype.itemsize > 4:  # float16 and float32 cannot pass the float32 range
+            bad |= np.abs(np.nan_to_num(values)) > FLOAT32_MAX
     else:
         bad = np.abs(values.astype("float64")) > FLOAT32_MAX
     if bad.any():

@@ -19,9 +19,40 @@ from pathlib import Path
 import numpy as np
 
 from zoo._errors import InputError
-from zoo.data._checks import check_finite, check_finite_targets
-from zoo.data._text import csv_rows, is_missing
+from zoo.data._checks import FLOAT32_MAX, check_finite, check_finite_targets
+from zoo.data._text import csv_rows, is_missing, shown
 from zoo.data._ts import read_ts
+
+
+def _check_labels(path, labels, where):
+    """Raises for a missing label (empty or a missing-value marker: `?`, `NA`,
+    `nan`, `null`), a label holding a NUL character (NumPy's strings drop
+    trailing NULs, which would merge `"a\\x00"` into class `"a"`) and, where
+    every label is a number, for one that is not a finite float32 number
+    (`inf`, `-inf`, `1e39`), naming `where(i)` of the first; `labels` are
+    stripped strings."""
+    nul = [i for i, label in enumerate(labels) if "\x00" in label]
+    if nul:
+        raise InputError(
+            f"{path}, {where(nul[0])}: label {shown(labels[nul[0]])} holds a NUL character; "
+            f"{len(nul)} such label(s) in all"
+        )
+    missing = [i for i, label in enumerate(labels) if is_missing(label)]
+    if missing:
+        i = missing[0]
+        raise InputError(
+            f"{path}, {where(i)}: the label is missing ({labels[i]!r}); "
+            f"{len(missing)} missing label(s) in all"
+        )
+    if labels and all(_is_number(label) for label in labels):
+        numbers = np.array([float(label) for label in labels])
+        bad = np.flatnonzero(~np.isfinite(numbers) | (np.abs(numbers) > FLOAT32_MAX))
+        if len(bad):
+            i = int(bad[0])
+            raise InputError(
+                f"{path}, {where(i)}: label {shown(labels[i])} is not a finite float32 "
+                f"number, in labels that are all numbers; {len(bad)} such label(s) in all"
+            )
 
 
 def _labels(values):
@@ -93,7 +124,8 @@ def _read_npz(path, keys):
         if missing:
             found = sorted(members)
             raise InputError(
-                f"{path}: expected arrays 'x' and 'y', missing {missing} (found {found})"
+                f"{path}: expected arrays {' and '.join(map(repr, keys))}, missing {missing} "
+                f"(found {found})"
             )
         for key in keys:
             arrays[key] = _read_member(path, archive, members[key], key)
@@ -121,21 +153,27 @@ def _read_member(path, archive, member, key):
     return array
 
 
-def load_npz(path):
+def load_npz(path, labels=True):
     """Loads arrays `x` ((samples, timesteps[, features])) and `y` from an `.npz`.
 
+    With `labels=False` only `x` is read (any `y` is ignored) and `y` comes
+    back as None: new data to predict.
+
     `x` must be numeric (bool, int or float); NaN in it is a missing value.
-    `y` holds one label per sample (numbers or strings); float labels, being
-    regression targets or codes, must be finite. Object arrays are not loaded
-    (no pickles).
+    `y` holds one label per sample (numbers or strings; shape (samples,), or
+    (samples, 1), read as one column); float labels, being regression targets
+    or codes, must be finite; a string label must not be empty or a
+    missing-value marker (`?`, `NA`, `nan`, `null`), and where every label is
+    a number written as text, each must be finite. Object arrays are not
+    loaded (no pickles).
 
     Raises:
         zoo.InputError: naming the file, for a damaged, truncated or foreign
             file, a missing array, wrong shapes or dtypes, and (with the index)
             `inf` or out-of-float32-range values.
     """
-    arrays = _read_npz(path, ("x", "y"))
-    x, y = arrays["x"], arrays["y"]
+    arrays = _read_npz(path, ("x", "y") if labels else ("x",))
+    x, y = arrays["x"], arrays.get("y")
     if x.dtype.kind not in "biuf":
         raise InputError(f"{path}: 'x' is not numeric (dtype {x.dtype})")
     if x.ndim == 2:
@@ -147,8 +185,17 @@ def load_npz(path):
         )
     if 0 in x.shape:
         raise InputError(f"{path}: 'x' is empty: shape {x.shape} (samples, timesteps, features)")
+    if y is None:
+        check_finite(x, path=path)
+        return x.astype("float32"), None
     if y.ndim == 0:
         raise InputError(f"{path}: 'y' is a single value (shape ()); expected one label per sample")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]  # (samples, 1): a column holding one label per sample
+    if y.ndim != 1:
+        raise InputError(
+            f"{path}: 'y' must hold one label per sample (shape (samples,)), got shape {y.shape}"
+        )
     if y.dtype.kind == "S":
         try:
             y = np.char.decode(y, "utf-8")
@@ -160,6 +207,8 @@ def load_npz(path):
         raise InputError(f"{path}: 'x' has {len(x)} samples but 'y' has {len(y)}")
     if y.dtype.kind == "f":
         check_finite_targets(y, path=path)
+    if y.dtype.kind == "U":
+        _check_labels(path, [label.strip() for label in y], lambda i: f"'y' index ({i})")
     check_finite(x, path=path)
     return x.astype("float32"), y
 
@@ -177,8 +226,11 @@ def load_csv(path, label_column=None, header=None):
     Args:
         path: the file.
         label_column: a column name (needs a header) or a 0-based index;
-            `None` means the first column. A label cell that is empty or `?`
-            is an error (a missing label); other text is a class name.
+            `None` means the first column. A label cell that is empty or a
+            missing-value marker (`?`, `NA`, `nan`, `null`) is an error (a
+            missing label); other text is a class name. Where every label is
+            a number, each must be a finite float32 number (`inf` is an
+            error naming its line).
         header: `True` (the first row names the columns), `False` (it is
             data), or `None`, the rule: the first row is a header when
             `label_column` names one of its cells, or when its cells outside
@@ -218,10 +270,10 @@ def load_csv(path, label_column=None, header=None):
                 f"(the row has {len(row)} cells)"
             )
         label = row[index].strip()
-        if label in ("", "?"):
+        if is_missing(label):
             raise InputError(
                 f"{path}, line {line_number}: the label (column {_name(names, index)}) is "
-                f"missing ({label!r})"
+                f"missing ({shown(label)})"
             )
         labels.append(label)
         values = []
@@ -234,8 +286,8 @@ def load_csv(path, label_column=None, header=None):
                 values.append(float(cell))
             else:
                 raise InputError(
-                    f"{path}, line {line_number}: non-numeric value {cell.strip()!r} in column "
-                    f"{_name(names, column)}"
+                    f"{path}, line {line_number}: non-numeric value {shown(cell.strip())} in "
+                    f"column {_name(names, column)}{_quote_hint(cell)}"
                 )
         while values and np.isnan(values[-1]):
             values.pop()  # trailing blanks: a shorter series
@@ -247,7 +299,17 @@ def load_csv(path, label_column=None, header=None):
         column = i[1] if i[1] < index else i[1] + 1  # the label column is not in x
         return f"line {lines[i[0]]}, column {_name(names, column)}"
 
+    _check_labels(path, labels, lambda i: f"line {lines[i]} (column {_name(names, index)})")
     return _stack(path, series, where), _labels(labels)
+
+
+def _quote_hint(cell):
+    """A note for a cell that holds line breaks: a quote that was never closed
+    swallows the lines after it into one cell."""
+    if "\n" not in cell and "\r" not in cell:
+        return ""
+    lines = cell.count("\n") + 1
+    return f" (a quoted cell of {lines} lines: is a quote mark left unclosed?)"
 
 
 def _is_number(text):
@@ -348,6 +410,8 @@ def load(path, label_column=None):
     `label_column` applies to `.csv` files only (see `load_csv`).
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: a folder, not a file")
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     suffix = path.suffix.lower()

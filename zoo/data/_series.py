@@ -16,7 +16,7 @@ import numpy as np
 
 from zoo._errors import InputError
 from zoo.data._checks import check_finite, positive_int
-from zoo.data._text import csv_rows, is_missing
+from zoo.data._text import csv_rows, is_missing, shown
 
 FILLS = ("forward", "interpolate")
 SCALERS = ("standard", "minmax", None)
@@ -117,7 +117,7 @@ def read_series_csv(path, date_column=None, fill=None):
         parsed = [_number(row[j]) for _, row in rows]
         if any(v is _TEXT for v in parsed):
             k = next(k for k, v in enumerate(parsed) if v is _TEXT)
-            text[name] = f"line {lines[k]}: {rows[k][1][j].strip()!r}"
+            text[name] = f"line {lines[k]}: {shown(rows[k][1][j].strip())}"
             continue
         raw[name] = np.array([math.nan if v is None else v for v in parsed], dtype="float64")
     if raw:
@@ -407,22 +407,10 @@ def forecasting_data(
             values must be positive), which turns multiplicative seasonality
             and growth into additive ones.
     """
-    if predict not in PREDICT:
-        raise InputError(
-            f"Expected `predict` to be one of {list(PREDICT)}. Received: predict={predict!r}"
-        )
-    if transform not in TRANSFORMS:
-        raise InputError(
-            f"Expected `transform` to be one of {list(TRANSFORMS)}. Received: "
-            f"transform={transform!r}"
-        )
+    _check_choices(predict, transform)
     if predict == "seasonal":
         season = positive_int("season", season)
-    inputs, targets = _2d(inputs), _2d(targets)
-    if transform == "log":
-        if min(inputs.min(), targets.min()) <= 0:
-            raise InputError("transform='log' needs positive values; the data holds values <= 0")
-        inputs, targets = np.log(inputs), np.log(targets)
+    inputs, targets = _logged(_2d(inputs), _2d(targets), transform)
     bounds = chronological_parts(len(targets), test_size, val_size)
     train_end, val_end = bounds["train"][1], bounds["val"][1]
     input_scaler = make_scaler(scaler).fit(inputs[:train_end])
@@ -431,30 +419,21 @@ def forecasting_data(
     scaled_targets = target_scaler.transform(targets)
     parts = {}
     for part, (start, stop) in bounds.items():
-        x, y, rows = windows(scaled_inputs, scaled_targets, window, horizon, stride, start, stop)
+        x, y, rows, base = _part_windows(
+            scaled_inputs, scaled_targets, window, horizon, stride, start, stop, predict, season
+        )
         if len(x) == 0 and (part != "val" or val_end > train_end):
             raise InputError(
                 f"no {part} windows: the {part} part has {stop - start} rows, but a window "
                 f"needs window={window} input rows before horizon={horizon} target rows "
                 "inside it; use a shorter window or horizon, or more data"
             )
-        base = np.zeros((len(rows), 1, targets.shape[1]))
-        if predict == "seasonal" and len(rows):
-            keep = seasonal_sources(rows, horizon, season).min(axis=1) >= 0
-            x, y, rows = x[keep], y[keep], rows[keep]
-            if not len(rows):
-                raise InputError(
-                    f"no {part} windows: season={season} reaches before the first row "
-                    f"for every window of the {part} part"
-                )
-            base = scaled_targets[seasonal_sources(rows, horizon, season)]
-        elif predict == "change" and len(rows):
-            base = scaled_targets[rows - 1][:, None, :]
-        if predict != "level" and len(rows):
-            x = relative(x)
-        parts[f"x_{part}"], parts[f"rows_{part}"] = x, rows
-        parts[f"y_{part}"] = (y - base).astype("float32")
-        parts[f"base_{part}"] = base
+        if predict == "seasonal" and len(x) == 0 and stop > start:
+            raise InputError(
+                f"no {part} windows: season={season} reaches before the first row "
+                f"for every window of the {part} part"
+            )
+        parts.update({f"x_{part}": x, f"y_{part}": y, f"rows_{part}": rows, f"base_{part}": base})
     return Forecasting(
         **parts,
         train_end=train_end,
@@ -467,3 +446,91 @@ def forecasting_data(
         season=season,
         transform=transform,
     )
+
+
+def forecasting_windows(
+    inputs,
+    targets,
+    *,
+    window,
+    horizon,
+    input_scaler,
+    target_scaler,
+    predict="change",
+    season=None,
+    transform=None,
+):
+    """Every window of new data, prepared as `forecasting_data` prepared a
+    run's: the same `predict` and `transform`, scaled by the run's fitted
+    scalers (no refit). The windows are the returned `Forecasting`'s test
+    part (stride 1, each with its `horizon` target rows inside the data);
+    its train and validation parts are empty. Also the start for forecasts
+    past the data's end (`scaled_inputs`, `scaled_targets`)."""
+    _check_choices(predict, transform)
+    if predict == "seasonal":
+        season = positive_int("season", season)
+    inputs, targets = _logged(_2d(inputs), _2d(targets), transform)
+    scaled_inputs = input_scaler.transform(inputs)
+    scaled_targets = target_scaler.transform(targets)
+    x, y, rows, base = _part_windows(
+        scaled_inputs, scaled_targets, window, horizon, 1, 0, len(targets), predict, season
+    )
+    empty = {
+        f"{name}_{part}": value[:0]
+        for part in ("train", "val")
+        for name, value in (("x", x), ("y", y), ("rows", rows), ("base", base))
+    }
+    return Forecasting(
+        **empty,
+        x_test=x,
+        y_test=y,
+        rows_test=rows,
+        base_test=base,
+        train_end=0,
+        val_end=0,
+        predict=predict,
+        input_scaler=input_scaler,
+        target_scaler=target_scaler,
+        scaled_inputs=scaled_inputs.astype("float32"),
+        scaled_targets=scaled_targets,
+        season=season,
+        transform=transform,
+    )
+
+
+def _check_choices(predict, transform):
+    if predict not in PREDICT:
+        raise InputError(
+            f"Expected `predict` to be one of {list(PREDICT)}. Received: predict={predict!r}"
+        )
+    if transform not in TRANSFORMS:
+        raise InputError(
+            f"Expected `transform` to be one of {list(TRANSFORMS)}. Received: "
+            f"transform={transform!r}"
+        )
+
+
+def _logged(inputs, targets, transform):
+    if transform != "log":
+        return inputs, targets
+    if min(inputs.min(), targets.min()) <= 0:
+        raise InputError("transform='log' needs positive values; the data holds values <= 0")
+    return np.log(inputs), np.log(targets)
+
+
+def _part_windows(
+    scaled_inputs, scaled_targets, window, horizon, stride, start, stop, predict, season
+):
+    """The windows of rows [start, stop) as the model reads them (x), what it
+    predicts (y), their first target rows and the base y is relative to."""
+    x, y, rows = windows(scaled_inputs, scaled_targets, window, horizon, stride, start, stop)
+    base = np.zeros((len(rows), 1, scaled_targets.shape[1]))
+    if predict == "seasonal" and len(rows):
+        keep = seasonal_sources(rows, horizon, season).min(axis=1) >= 0
+        x, y, rows = x[keep], y[keep], rows[keep]
+        base = scaled_targets[seasonal_sources(rows, horizon, season)]
+    elif predict == "change" and len(rows):
+        base = scaled_targets[rows - 1][:, None, :]
+    if predict != "level" and len(rows):
+        x = relative(x)
+    return x, (y - base).astype("float32"), rows, base

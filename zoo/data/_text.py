@@ -19,6 +19,15 @@ def is_missing(cell):
     return cell.strip().lower() in MISSING
 
 
+def shown(text, limit=40):
+    """`text` as a message quotes it (`repr`), cut to about `limit` characters
+    with its full length noted, so a 200 KB cell stays a one-line message."""
+    text = str(text)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
 def read_text(path):
     """The file's text, decoded as UTF-8 (a leading byte-order mark is dropped).
 

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from zoo._errors import InputError
-from zoo.data._text import read_text
+from zoo.data._text import read_text, shown
 
 _BOOLEAN_TAGS = ("@targetlabel", "@equallength", "@univariate", "@timestamps", "@missing")
 
@@ -36,7 +36,7 @@ def _parse_value(path, line_number, token):
     try:
         return float(token)
     except ValueError:
-        _fail(path, line_number, f"non-numeric value {token!r}")
+        _fail(path, line_number, f"non-numeric value {shown(token)}")
 
 
 def read_ts(path):
@@ -65,7 +65,7 @@ def read_ts(path):
                 continue
             if not in_data:
                 if not line.startswith("@"):
-                    _fail(path, line_number, f"expected a header line (@...), got {line[:40]!r}")
+                    _fail(path, line_number, f"expected a header line (@...), got {shown(line)}")
                 tag, _, rest = line.partition(" ")
                 tag = tag.lower()
                 tokens = rest.split()
@@ -78,6 +78,8 @@ def read_ts(path):
                     has = _parse_bool(path, line_number, "@classLabel", tokens[0])
                     if has and len(tokens) < 2:
                         _fail(path, line_number, "@classLabel true must list the class labels")
+                    if any("\x00" in token for token in tokens):
+                        _fail(path, line_number, "@classLabel: a label holds a NUL character")
                     header["class_labels"] = tokens[1:] if has else None
                 elif tag in _BOOLEAN_TAGS:
                     if not tokens:
@@ -138,7 +140,11 @@ def _parse_case(path, line_number, line, header):
         fields = fields[:-1]
         declared = header.get("class_labels")
         if declared is not None and label not in declared:
-            _fail(path, line_number, f"label {label!r} is not declared in @classLabel {declared}")
+            listed = str([d if len(d) <= 40 else d[:40] + "..." for d in declared[:20]])
+            listed = listed[:-1] + ", ...]" if len(declared) > 20 else listed
+            _fail(
+                path, line_number, f"label {shown(label)} is not declared in @classLabel {listed}"
+            )
         if header.get("@targetlabel"):
             label = _parse_value(path, line_number, label)  # a target must be numeric
     if header.get("@dimensions") is not None and len(fields) != header["@dimensions"]:
