@@ -55,6 +55,7 @@ class Outcome:
     seconds: float
     results: dict
     extra: dict
+    run: dict  # task, input and preparation for run.json (see recipes._run)
     unit: str = "sequence"
 
 

@@ -24,6 +24,8 @@ class Outcome:
     results: dict
     reference: dict
     extra: dict
+    run: dict  # task, input and preparation for run.json (see recipes._run)
+    timesteps: int | None = None  # the padded length, for exporting a masking model
 
 
 # === Metrics ===

@@ -20,13 +20,15 @@ Writes to --out: model.keras, metrics.json, history.csv, learning_curves.png,
 reconstruction.png, scores.csv and errors.png.
 """
 
+import dataclasses
+
 import keras
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
 
-from recipes import _artifacts, _autoencoder, _cli, _data, _plots, _training
+from recipes import _artifacts, _autoencoder, _cli, _data, _plots, _run, _training
 from zoo import data
 from zoo._errors import InputError
 
@@ -108,7 +110,15 @@ def main(argv=None):
         "train_seconds": round(outcome.seconds, 2),
         **_artifacts.environment(args.seed, devices),
     }
-    _artifacts.save_run(args.out, outcome.model, outcome.history, metrics)
+    run = {
+        "recipe": "anomaly",
+        "model": args.model,
+        "flags": _cli.resume_flags(args),
+        **outcome.run,
+    }
+    _artifacts.save_run(
+        args.out, outcome.model, outcome.history, metrics, run=run, exports=args.export
+    )
 
 
 # === Series ===
@@ -136,6 +146,11 @@ def series(args, shape, *, policy, state, devices):
             raise InputError(f"--label-column {label_column!r} is also a --target")
         labels = table.columns([label_column], "--label-column")[:, 0] != 0
     train_end, val_end = data.chronological_split(len(values), args.test_size, args.val_size)
+    if labels is not None and labels[:train_end].all():
+        raise InputError(
+            f"{dataset}: every training row (the first {train_end}) is marked anomalous in "
+            f"--label-column {label_column!r}, so nothing normal is left to learn from"
+        )
     span = window + future_steps
     fit_rows = values[:train_end] if labels is None else values[:train_end][~labels[:train_end]]
     scaler = data.make_scaler(None if args.scaler == "none" else args.scaler).fit(fit_rows)
@@ -230,7 +245,24 @@ def series(args, shape, *, policy, state, devices):
         "test_rows": int(test_stop - test_start),
         "test_anomalous_rows": None if truth is None else int(truth.sum()),
     }
-    return _autoencoder.Outcome(model, dataset, history, seconds, results, extra, unit="row")
+    run = {
+        "task": "anomaly-series",
+        "input": {
+            "window": window,
+            "columns": list(target),
+            "date_column": args.date_column,
+            "fill": args.fill,
+            "label_column": label_column,
+        },
+        "preparation": {
+            "target": list(target),
+            "scaler": _run.scaler_state(scaler),
+            "shape": dataclasses.asdict(shape),
+            "threshold": model_threshold,
+            "threshold_quantile": args.threshold_quantile,
+        },
+    }
+    return _autoencoder.Outcome(model, dataset, history, seconds, results, extra, run, unit="row")
 
 
 # === Labelled sequences ===
@@ -260,8 +292,8 @@ def sequences(args, shape, *, policy, state, devices):
             "to hold some out for the threshold"
         )
     x_fit, x_val = split[0], split[1]
-    scaler = None if args.scaler == "none" else args.scaler
-    x_fit, x_val, x_test = _data.scaled_sequences(scaler, x_fit, x_fit, x_val, x_test)
+    scaler = _data.sequence_scaler(None if args.scaler == "none" else args.scaler, x_fit)
+    x_fit, x_val, x_test = (_data.scale_sequences(scaler, x) for x in (x_fit, x_val, x_test))
     print(
         f"{dataset}: {len(x_fit)} train and {len(x_val)} validation sequences of class "
         f"{normal_label}, {len(x_test)} test sequences ({int(truth.sum())} anomalous) "
@@ -310,7 +342,20 @@ def sequences(args, shape, *, policy, state, devices):
         "test_sequences": len(x_test),
         "test_anomalous_sequences": int(truth.sum()),
     }
-    return _autoencoder.Outcome(model, dataset, history, seconds, results, extra, unit="sequence")
+    run = {
+        "task": "anomaly-sequences",
+        "input": {**_run.sequences_input(x_test, False), "label_column": args.label_column},
+        "preparation": {
+            "scaler": _run.scaler_state(scaler),
+            "shape": dataclasses.asdict(shape),
+            "normal_label": normal_label,
+            "threshold": results[args.model]["threshold"],
+            "threshold_quantile": args.threshold_quantile,
+        },
+    }
+    return _autoencoder.Outcome(
+        model, dataset, history, seconds, results, extra, run, unit="sequence"
+    )
 
 
 # === Baselines and plots ===

@@ -25,7 +25,7 @@ from sklearn.preprocessing import LabelEncoder, StandardScaler
 
 import zoo
 import zoo.training
-from recipes import _artifacts, _cli, _data, _plots, _training
+from recipes import _artifacts, _cli, _data, _plots, _run, _training
 from zoo import data
 
 DEFAULT_MODEL = "lstm_fcn"
@@ -102,11 +102,10 @@ def main(argv=None):
     normalization = args.normalize
     if normalization == "auto":
         normalization = "series" if x_train.shape[2] == 1 else "global"
-    if normalization == "global":  # NaN (missing, padding) is ignored by the fit and kept
-        x_train, x_test = _data.scaled_sequences("standard", x_train, x_train, x_test)
-    normalize = None if normalization in ("global", "none") else normalization
-    x_train, padded_train = data.prepare(x_train, normalize=normalize)
-    x_test, padded_test = data.prepare(x_test, normalize=normalize)
+    # global: one scaler per channel, fit on the training steps (NaN ignored, kept)
+    scaler = _data.sequence_scaler("standard", x_train) if normalization == "global" else None
+    x_train, padded_train = prepare(x_train, normalization, scaler)
+    x_test, padded_test = prepare(x_test, normalization, scaler)
     padded = padded_train or padded_test
     encoder = LabelEncoder().fit(y_train)
     labels_train = encoder.transform(y_train)
@@ -208,7 +207,39 @@ def main(argv=None):
     )
     figure.axes[0].set_title(f"{name}: accuracy {results['test_accuracy']:.3f}")
     _plots.save_figure(out / "confusion_matrix.png", figure)
-    _artifacts.save_run(out, model, history, metrics, curve_metric="accuracy")
+    run = {
+        "recipe": "classify",
+        "task": "classification",
+        "model": args.model,
+        "flags": _cli.resume_flags(args),
+        "input": _run.sequences_input(x_train, padded),
+        "preparation": {
+            "normalize": normalization,
+            "scaler": None if scaler is None else _run.scaler_state(scaler),
+            "classes": metrics["classes"],
+            "label_column": args.label_column,
+        },
+    }
+    _artifacts.save_run(
+        out,
+        model,
+        history,
+        metrics,
+        curve_metric="accuracy",
+        run=run,
+        exports=args.export,
+        timesteps=x_train.shape[1],
+    )
+
+
+def prepare(x, normalization, scaler=None):
+    """Sequences (n, steps, features) as the model reads them, and whether any
+    is padded: per-channel `scaler` for "global", else `zoo.data.prepare`'s
+    per-series normalisation (`normalization` "series", "channel" or "none").
+    `recipes.predict` replays it on new data."""
+    if normalization == "global":
+        x = _data.scale_sequences(scaler, x)
+    return data.prepare(x, normalize=None if normalization in ("global", "none") else normalization)
 
 
 def scores(y_true, y_pred):

@@ -12,6 +12,8 @@ Writes to --out: model.keras, metrics.json, history.csv, learning_curves.png,
 reconstruction.png and embeddings.npz.
 """
 
+import dataclasses
+
 import keras
 import numpy as np
 from sklearn.decomposition import PCA
@@ -20,7 +22,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from recipes import _artifacts, _autoencoder, _cli, _data, _plots, _training
+from recipes import _artifacts, _autoencoder, _cli, _data, _plots, _run, _training
 from zoo import data
 
 VALIDATION_FRACTION = 0.2  # of the training sequences, for early stopping
@@ -61,8 +63,9 @@ def main(argv=None):
     x_train = _autoencoder.equal_length(x_train, dataset)
     x_test = _autoencoder.equal_length(x_test, dataset)
     x_fit, x_val, *_ = _data.validation_split(x_train, x_train, VALIDATION_FRACTION, args.seed)
-    x_fit, x_val, x_train, x_test = _data.scaled_sequences(
-        scaler, x_fit, x_fit, x_val, x_train, x_test
+    scaler = _data.sequence_scaler(scaler, x_fit)
+    x_fit, x_val, x_train, x_test = (
+        _data.scale_sequences(scaler, x) for x in (x_fit, x_val, x_train, x_test)
     )
     print(
         f"{dataset}: {len(x_fit)} train, {len(x_val)} validation (labels unused), "
@@ -137,7 +140,15 @@ def main(argv=None):
         "train_seconds": round(seconds, 2),
         **_artifacts.environment(args.seed, devices),
     }
-    _artifacts.save_run(out, model, history, metrics)
+    run = {
+        "recipe": "embed",
+        "task": "embed",
+        "model": args.model,
+        "flags": _cli.resume_flags(args),
+        "input": {**_run.sequences_input(x_test, False), "label_column": args.label_column},
+        "preparation": {"scaler": _run.scaler_state(scaler), "shape": dataclasses.asdict(shape)},
+    }
+    _artifacts.save_run(out, model, history, metrics, run=run, exports=args.export)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from sklearn.model_selection import train_test_split
 
 import zoo
 import zoo.training
-from recipes import _artifacts, _cli, _data, _forecasting, _plots, _training
+from recipes import _artifacts, _cli, _data, _forecasting, _plots, _run, _training
 from zoo import data
 from zoo._errors import InputError
 from zoo.data._published import FORECASTING, load_published, load_published_series
@@ -87,6 +87,11 @@ def parse_args(argv=None):
         p.error("--test needs --train")
     if args.train and args.forecast:
         p.error("--forecast needs forecasting data (--data), not --train")
+    if args.forecast and args.features and args.forecast > args.horizon:
+        p.error(
+            f"--forecast {args.forecast} is beyond --horizon {args.horizon}, which needs "
+            "future values of --features; forecast at most --horizon rows or drop --features"
+        )
     return args
 
 
@@ -123,7 +128,22 @@ def main(argv=None):
         **outcome.extra,
         **_artifacts.environment(args.seed, devices),
     }
-    _artifacts.save_run(args.out, outcome.model, outcome.history, metrics, curve_metric="mae")
+    run = {
+        "recipe": "regress",
+        "model": args.model,
+        "flags": _cli.resume_flags(args),
+        **outcome.run,
+    }
+    _artifacts.save_run(
+        args.out,
+        outcome.model,
+        outcome.history,
+        metrics,
+        curve_metric="mae",
+        run=run,
+        exports=args.export,
+        timesteps=outcome.timesteps,
+    )
 
 
 def build_and_train(
@@ -187,9 +207,12 @@ def forecast(args, *, policy, state, devices):
         raise InputError(f"--features repeats target column(s) {sorted(overlap)}")
     targets = table.columns(list(target), "--target")
     inputs = table.columns(list(target) + list(features), "--features")
-    if season is not None and season >= len(targets):
-        raise InputError(f"--season {season} is not shorter than the {len(targets)} rows")
     train_rows = data.chronological_split(len(targets), args.test_size, args.val_size)[0]
+    if season is not None and season >= train_rows:
+        raise InputError(
+            f"--season {season} is not shorter than the {train_rows} training rows (of "
+            f"{len(targets)} rows)"
+        )
     seasonal = bool(season) and _forecasting.seasonal_beats_persistence(
         targets[:train_rows], horizon, season
     )
@@ -279,12 +302,7 @@ def forecast(args, *, policy, state, devices):
         names=target,
         x_label=date_column or "row",
     )
-    if args.forecast:
-        if args.forecast > horizon and features:
-            raise InputError(
-                f"--forecast {args.forecast} is beyond --horizon {horizon}, which needs "
-                "future values of --features; forecast at most --horizon rows or drop --features"
-            )
+    if args.forecast:  # beyond --horizon only without --features (parse_args)
         future = _forecasting.beyond(model, split, window, horizon, args.forecast)
         future_times = _forecasting.future_times(times, args.forecast)
         _artifacts.write_csv(
@@ -292,8 +310,27 @@ def forecast(args, *, policy, state, devices):
             ["step", "time", *target],
             [(i + 1, future_times[i], *row) for i, row in enumerate(future)],
         )
+    run = {
+        "task": "forecasting",
+        "input": {
+            "window": window,
+            "columns": list(target) + list(features),
+            "date_column": date_column,
+            "fill": args.fill,
+        },
+        "preparation": {
+            "target": list(target),
+            "features": list(features),
+            "horizon": horizon,
+            "predict": predict,
+            "season": season,
+            "transform": transform,
+            "input_scaler": _run.scaler_state(split.input_scaler),
+            "target_scaler": _run.scaler_state(split.target_scaler),
+        },
+    }
     return _forecasting.Outcome(
-        _name(args), model, dataset, history, seconds, results, reference, extra
+        _name(args), model, dataset, history, seconds, results, reference, extra, run
     )
 
 
@@ -306,21 +343,20 @@ def series_to_number(args, *, policy, state, devices):
         x_train, y_train, x_test, y_test = load_published(args.dataset, "regression")
         dataset = f"{args.dataset} (official split, via aeon)"
     else:
-        x_train, y_train = data.load(args.train)
-        dataset = str(args.train)
-        if args.test:
-            x_test, y_test = data.load(args.test)
-            data.check_compatible(args.train, x_train, args.test, x_test)
-        else:
-            x_train, x_test, y_train, y_test = train_test_split(
-                x_train, y_train, test_size=_data.TEST_FRACTION, random_state=seed
-            )
+        x_train, y_train, x_test, y_test, dataset = _data.labelled(
+            train=args.train,
+            test=args.test,
+            dataset=None,
+            label_column=None,
+            seed=seed,
+            task="regression",
+        )
     y_train, y_test = _numeric(y_train, dataset), _numeric(y_test, args.test or dataset)
     x_train, x_test = data.same_length(x_train, x_test)
     target_scaler = data.make_scaler(scaler).fit(y_train[:, None])
-    x_train, x_test = _data.scaled_sequences(scaler, x_train, x_train, x_test)
-    x_train, padded_train = data.prepare(x_train, normalize=None)
-    x_test, padded_test = data.prepare(x_test, normalize=None)
+    input_scaler = _data.sequence_scaler(scaler, x_train)
+    x_train, padded_train = prepare_sequences(x_train, input_scaler)
+    x_test, padded_test = prepare_sequences(x_test, input_scaler)
     padded = padded_train or padded_test
     scaled_y = target_scaler.transform(y_train[:, None])
     x_fit, x_val, y_fit, y_val = train_test_split(
@@ -371,9 +407,33 @@ def series_to_number(args, *, policy, state, devices):
     ax.set_title(f"{args.model}: test RMSE {results['test_rmse']:.4g}")
     _plots.save_figure(out / "predictions.png", figure)
     extra = {"test_series": len(y_test), "mase_scale": "MAE of the training mean"}
+    run = {
+        "task": "series-to-number",
+        "input": _run.sequences_input(x_train, padded),
+        "preparation": {
+            "input_scaler": _run.scaler_state(input_scaler),
+            "target_scaler": _run.scaler_state(target_scaler),
+        },
+    }
     return _forecasting.Outcome(
-        _name(args), model, dataset, history, seconds, results, reference, extra
+        _name(args),
+        model,
+        dataset,
+        history,
+        seconds,
+        results,
+        reference,
+        extra,
+        run,
+        timesteps=x_train.shape[1],
     )
+
+
+def prepare_sequences(x, scaler):
+    """Series (n, steps, features) as the series-to-number model reads them
+    (per-feature `scaler`, gaps filled, padding marked), and whether any is
+    padded. `recipes.predict` replays it on new data."""
+    return data.prepare(_data.scale_sequences(scaler, x), normalize=None)
 
 
 def _numeric(y, source):

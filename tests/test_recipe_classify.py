@@ -21,6 +21,7 @@ from tests.recipe_helpers import (
 
 ARTIFACTS = [
     "model.keras",
+    "run.json",
     "metrics.json",
     "history.csv",
     "predictions.csv",

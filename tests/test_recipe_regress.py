@@ -11,6 +11,7 @@ from tests.recipe_helpers import run_command, run_in_process, stderr_lines
 
 FORECAST_ARTIFACTS = {
     "model.keras",
+    "run.json",
     "metrics.json",
     "history.csv",
     "predictions.csv",
@@ -121,7 +122,8 @@ def test_series_to_number_from_ts(tmp_path, capsys):
             ["--test-size", "1.0"],  # not one row
             "argument --test-size: expected a fraction below 1 or a whole row count",
         ),
-        (["--season", "500"], "--season 500 is not shorter than the 240 rows"),
+        (["--season", "500"], "--season 500 is not shorter than the 156 training rows"),
+        (["--season", "200"], "--season 200 is not shorter than the 156 training rows (of 240"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(argv, message, seasonal_csv, tmp_path, capsys):

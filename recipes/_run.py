@@ -1,0 +1,174 @@
+"""The run file, `run.json`: what a finished run needs to predict new data.
+
+Every training recipe writes it beside `model.keras` (before `metrics.json`,
+which marks a finished run); `recipes.predict` reads it back. It is plain JSON,
+never a pickle: the recipe and task, the model's name and the run's flags, the
+input layout, and the preparation with its fitted numbers (scaler statistics,
+class names, windows, thresholds). `version` rises when the layout changes;
+a reader refuses a version newer than its own.
+
+    {"format": "lstm-zoo run", "version": 1, "recipe": "classify",
+     "task": "classification", "model": "lstm_fcn", "flags": {...},
+     "input": {"steps": 150, "features": 1, "padded": false},
+     "preparation": {"normalize": "series", "scaler": null,
+                     "classes": ["1", "2"]}}
+"""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
+
+from recipes import _artifacts
+from zoo._errors import InputError
+
+NAME = "run.json"
+FORMAT = "lstm-zoo run"
+VERSION = 1
+TASKS = (
+    "classification",
+    "forecasting",
+    "series-to-number",
+    "anomaly-series",
+    "anomaly-sequences",
+    "embed",
+)
+
+
+def write(out_dir, *, recipe, task, model, flags, input, preparation):
+    """Writes `run.json` into `out_dir`, whole or not at all."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}")  # a recipe's bug, not a user's
+    _artifacts.write_json(
+        Path(out_dir) / NAME,
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "recipe": recipe,
+            "task": task,
+            "model": model,
+            "flags": {key: str(v) if isinstance(v, Path) else v for key, v in flags.items()},
+            "input": input,
+            "preparation": preparation,
+        },
+    )
+
+
+def read(run_dir):
+    """The run file of the run in `run_dir`, checked; raises `zoo.InputError`
+    naming the folder or file for anything a prediction cannot use."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise InputError(f"--run {run_dir}: no such folder")
+    path = run_dir / NAME
+    if not path.is_file():
+        raise InputError(
+            f"--run {run_dir}: no {NAME}; give the --out folder of a finished training run "
+            "(runs made before lstm-zoo wrote run files cannot be replayed)"
+        )
+    if not (run_dir / "model.keras").is_file():
+        raise InputError(f"--run {run_dir}: no model.keras beside {NAME}")
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"{path}: not a run file ({error})") from None
+    if not isinstance(run, dict) or run.get("format") != FORMAT:
+        raise InputError(f'{path}: not an lstm-zoo run file (no "format": "{FORMAT}")')
+    version = run.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise InputError(f'{path}: "version" must be a whole number >= 1, got {version!r}')
+    if version > VERSION:
+        raise InputError(
+            f"{path}: run file version {version} is newer than this lstm-zoo reads "
+            f"({VERSION}); upgrade lstm-zoo"
+        )
+    for key, kind in (("recipe", str), ("task", str), ("model", str)):
+        field(run, key, kind, path)
+    for key in ("flags", "input", "preparation"):
+        field(run, key, dict, path)
+    if run["task"] not in TASKS:
+        raise InputError(f"{path}: unknown task {run['task']!r}; expected one of {list(TASKS)}")
+    run["path"] = str(path)
+    return run
+
+
+def field(section, key, kind, source, optional=False):
+    """`section[key]`, checked to be a `kind` (None allowed with `optional`)."""
+    if key not in section:
+        raise InputError(f"{source}: missing {key!r}")
+    value = section[key]
+    if value is None and optional:
+        return None
+    ok = isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool)
+    if not ok:
+        names = getattr(kind, "__name__", None) or " or ".join(k.__name__ for k in kind)
+        raise InputError(f"{source}: {key!r} must be a {names}, got {value!r}")
+    return value
+
+
+def sequences_input(x, padded):
+    """The input layout of a model reading sequences like `x` (n, steps,
+    features): any length when `padded` (the model masks), else `steps`."""
+    return {"steps": None if padded else int(x.shape[1]), "features": int(x.shape[2])}
+
+
+# === Scalers as plain numbers ===
+
+
+def scaler_state(scaler):
+    """A fitted scikit-learn scaler (see `zoo.data.make_scaler`) as JSON numbers."""
+    if isinstance(scaler, StandardScaler):
+        return {"kind": "standard", "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()}
+    if isinstance(scaler, MinMaxScaler):
+        return {
+            "kind": "minmax",
+            "data_min": scaler.data_min_.tolist(),
+            "data_max": scaler.data_max_.tolist(),
+            "min": scaler.min_.tolist(),
+            "scale": scaler.scale_.tolist(),
+        }
+    if isinstance(scaler, FunctionTransformer) and scaler.func is None:
+        return {"kind": "none"}
+    raise TypeError(f"no run-file form for {type(scaler).__name__}")
+
+
+def scaler_from(state, source):
+    """The scaler `scaler_state` described, ready to transform (no refit)."""
+    if not isinstance(state, dict) or state.get("kind") not in ("standard", "minmax", "none"):
+        raise InputError(f"{source}: a scaler must be standard, minmax or none, got {state!r}")
+    if state["kind"] == "none":
+        return FunctionTransformer(check_inverse=False).fit(np.zeros((1, 1)))
+    keys = ("mean", "scale") if state["kind"] == "standard" else ("data_min", "data_max")
+    keys += () if state["kind"] == "standard" else ("min", "scale")
+    numbers = {key: _numbers(state, key, source) for key in keys}
+    if len({len(v) for v in numbers.values()}) != 1:
+        raise InputError(f"{source}: the scaler's {list(keys)} differ in length")
+    if state["kind"] == "standard":
+        scaler = StandardScaler()
+        scaler.mean_, scaler.scale_ = numbers["mean"], numbers["scale"]
+        scaler.var_ = scaler.scale_**2
+        scaler.n_samples_seen_ = 1
+    else:
+        scaler = MinMaxScaler()
+        scaler.data_min_, scaler.data_max_ = numbers["data_min"], numbers["data_max"]
+        scaler.data_range_ = scaler.data_max_ - scaler.data_min_
+        scaler.min_, scaler.scale_ = numbers["min"], numbers["scale"]
+        scaler.n_samples_seen_ = 1
+    scaler.n_features_in_ = len(numbers[keys[0]])
+    return scaler
+
+
+def _numbers(state, key, source):
+    values = state.get(key)
+    if (
+        not isinstance(values, list)
+        or not values
+        or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in values
+        )
+    ):
+        raise InputError(f"{source}: the scaler's {key!r} must be a list of finite numbers")
+    return np.array(values, dtype="float64")

@@ -1,0 +1,306 @@
+"""Predict new data with a finished run: its model and its saved preparation.
+
+    python -m recipes.predict --run runs/classify --data new.npz
+    python -m recipes.predict --run runs/regress --data prices.csv --forecast 12
+    python -m recipes.predict --run runs/anomaly --data plant.csv --out runs/scored
+
+`--run` is the --out folder of a training recipe (classify, regress, anomaly,
+embed or autoencode): it holds model.keras and run.json, the preparation the
+run fit on its training data (class names, normalisation, scaler statistics,
+windows, the anomaly threshold). The new data goes through that preparation
+unchanged (nothing is refit), the model predicts, and scaling and label
+encoding are undone. `--data` takes what the run trained on: `.npz`, `.csv` or
+`.ts` sequences for classify, series-to-number regression, labelled anomaly
+sequences and embed (labels optional: an `.npz` with only `x`); a series CSV
+with the run's columns for forecasting and series anomaly runs.
+
+Writes to --out: predictions.csv (classify, regress: one row per sequence or
+per window, step and target; anomaly: one row per row or sequence with its
+error and flag), forecast.csv with `--forecast N` (the N rows after the data)
+and embeddings.csv for embed runs.
+"""
+
+import zipfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from recipes import _artifacts, _autoencoder, _cli, _data, _forecasting, _run
+from recipes.classify import prepare as prepare_classify
+from recipes.regress import prepare_sequences
+from zoo import data
+from zoo._errors import InputError
+
+
+def parse_args(argv=None):
+    p = _cli.Parser(
+        prog="python -m recipes.predict",
+        description=__doc__.splitlines()[0],
+        allow_abbrev=False,
+    )
+    p.add_argument("--run", type=Path, required=True, help="a finished run's --out folder")
+    p.add_argument("--data", type=Path, required=True, help="the data to predict")
+    p.add_argument(
+        "--label-column",
+        help="CSV sequences: the label column, name or 0-based index (default: the run's)",
+    )
+    p.add_argument(
+        "--forecast", type=_cli.positive_int, help="forecasting runs: predict N rows past the data"
+    )
+    p.add_argument("--out", type=Path, default=Path("runs") / "predict", help="output folder")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    run = _run.read(args.run)
+    task = run["task"]
+    if args.forecast and task != "forecasting":
+        raise InputError(f"--forecast needs a forecasting run; {args.run} is a {task} run")
+    model = keras.saving.load_model(args.run / "model.keras")
+    print(f"{args.run}: {run['recipe']} run ({task}), model {run['model']}; predicting {args.data}")
+    written = TASKS[task](run, model, args)
+    print(f"Wrote {args.out}/: {' '.join(sorted(written))}")
+
+
+# === Sequences: classify, series-to-number, anomaly sequences, embed ===
+
+
+def sequences(run, args):
+    """`(x, y or None)` from --data as the run's loader reads it; y is None
+    for an `.npz` without labels."""
+    label_column = args.label_column or run["input"].get("label_column")
+    path = args.data
+    if path.suffix.lower() == ".npz" and not _has_labels(path):
+        x, _ = data.load_npz(path, labels=False)
+        return x, None
+    return data.load(path, label_column=label_column if path.suffix.lower() == ".csv" else None)
+
+
+def _has_labels(path):
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return "y" in archive.files
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+        return True  # damaged: the loader explains
+
+
+def fit_steps(x, run, source):
+    """`x` at the run's length: padded with NaN when the run's model masks
+    (any length), else exactly the run's number of steps."""
+    layout = run["input"]
+    features = _run.field(layout, "features", int, run["path"])
+    if x.shape[2] != features:
+        raise InputError(
+            f"{source}: {x.shape[2]} features per step, but the run's model reads {features}"
+        )
+    steps = _run.field(layout, "steps", int, run["path"], optional=True)
+    if steps is not None and x.shape[1] != steps:
+        raise InputError(
+            f"{source}: sequences of {x.shape[1]} steps, but the run's model reads {steps} "
+            "(it was trained without padding)"
+        )
+    return x
+
+
+def classification(run, model, args):
+    prep = run["preparation"]
+    classes = np.array(_run.field(prep, "classes", list, run["path"]), dtype=str)
+    normalization = _run.field(prep, "normalize", str, run["path"])
+    scaler = prep.get("scaler")
+    scaler = None if scaler is None else _run.scaler_from(scaler, run["path"])
+    x, y = sequences(run, args)
+    x, _ = prepare_classify(fit_steps(x, run, args.data), normalization, scaler)
+    probabilities = model.predict(x, verbose=0, batch_size=256)
+    if probabilities.shape[-1] != len(classes):
+        raise InputError(f"{run['path']}: {len(classes)} classes but the model has other outputs")
+    predicted = classes[np.argmax(probabilities, axis=-1)]
+    header = ["index", *(["true"] if y is not None else []), "predicted"]
+    header += [f"probability_{c}" for c in classes]
+    rows = [
+        (i, *([y[i]] if y is not None else []), predicted[i], *map(float, probabilities[i]))
+        for i in range(len(x))
+    ]
+    _artifacts.write_csv(args.out / "predictions.csv", header, rows)
+    if y is not None:
+        accuracy = float(np.mean(predicted == np.asarray(y).astype(str)))
+        print(f"accuracy on {len(x)} labelled sequences: {accuracy:.4f}")
+    return ["predictions.csv"]
+
+
+def series_to_number(run, model, args):
+    prep = run["preparation"]
+    input_scaler = _run.scaler_from(prep.get("input_scaler"), run["path"])
+    target_scaler = _run.scaler_from(prep.get("target_scaler"), run["path"])
+    x, y = sequences(run, args)
+    x, _ = prepare_sequences(fit_steps(x, run, args.data), input_scaler)
+    scaled = model.predict(x, verbose=0, batch_size=256).reshape(-1, 1)
+    predicted = target_scaler.inverse_transform(scaled)[:, 0]
+    header = ["index", *(["true"] if y is not None else []), "predicted"]
+    rows = [(i, *([y[i]] if y is not None else []), predicted[i]) for i in range(len(x))]
+    _artifacts.write_csv(args.out / "predictions.csv", header, rows)
+    return ["predictions.csv"]
+
+
+def anomaly_sequences(run, model, args):
+    prep = run["preparation"]
+    shape = _shape(prep, run)
+    threshold = _run.field(prep, "threshold", (int, float), run["path"])
+    normal_label = _run.field(prep, "normal_label", str, run["path"])
+    scaler = _run.scaler_from(prep.get("scaler"), run["path"])
+    x, y = sequences(run, args)
+    x = _autoencoder.equal_length(fit_steps(x, run, args.data), args.data)
+    x = _data.scale_sequences(scaler, x)
+    errors = _autoencoder.step_errors(x, _autoencoder.reconstruct(model, x, shape)).mean(axis=1)
+    flagged = errors > threshold
+    header = ["index", *(["label", "anomaly"] if y is not None else []), "error", "flagged"]
+    rows = [
+        (i, *([y[i], int(str(y[i]) != normal_label)] if y is not None else []), e, int(f))
+        for i, (e, f) in enumerate(zip(errors, flagged, strict=True))
+    ]
+    _artifacts.write_csv(args.out / "predictions.csv", header, rows)
+    print(f"{int(flagged.sum())} of {len(x)} sequences above the run's threshold {threshold:.4g}")
+    return ["predictions.csv"]
+
+
+def embed(run, model, args):
+    prep = run["preparation"]
+    shape = _shape(prep, run)
+    scaler = _run.scaler_from(prep.get("scaler"), run["path"])
+    x, y = sequences(run, args)
+    x = _autoencoder.equal_length(fit_steps(x, run, args.data), args.data)
+    x = _data.scale_sequences(scaler, x)
+    z = model.get_layer("encoder").predict(shape.split(x)[0], batch_size=256, verbose=0)
+    header = ["index", *(["label"] if y is not None else [])]
+    header += [f"z{k}" for k in range(z.shape[1])]
+    rows = [(i, *([y[i]] if y is not None else []), *map(float, z[i])) for i in range(len(x))]
+    _artifacts.write_csv(args.out / "embeddings.csv", header, rows)
+    return ["embeddings.csv"]
+
+
+def _shape(prep, run):
+    shape = _run.field(prep, "shape", dict, run["path"])
+    try:
+        return _autoencoder.Shape(**shape)
+    except TypeError:
+        raise InputError(f"{run['path']}: unknown autoencoder shape {shape!r}") from None
+
+
+# === Series: forecasting, anomaly series ===
+
+
+def series_table(run, args):
+    """The --data series CSV read as the run read its own, its times and its
+    number of rows."""
+    layout = run["input"]
+    columns = _run.field(layout, "columns", list, run["path"])
+    table = data.read_series_csv(
+        args.data,
+        date_column=_run.field(layout, "date_column", str, run["path"], optional=True),
+        fill=_run.field(layout, "fill", str, run["path"], optional=True),
+    )
+    rows = len(table.columns(columns, "the run"))  # names what is missing
+    times = table.dates if table.dates is not None else np.arange(rows).astype(str)
+    return table, times, rows
+
+
+def forecasting(run, model, args):
+    prep, layout, source = run["preparation"], run["input"], run["path"]
+    target = _run.field(prep, "target", list, source)
+    features = _run.field(prep, "features", list, source)
+    window = _run.field(layout, "window", int, source)
+    horizon = _run.field(prep, "horizon", int, source)
+    table, times, rows = series_table(run, args)
+    if rows < window:
+        raise InputError(f"{args.data}: {rows} rows; the run's windows need {window}")
+    windows = data.forecasting_windows(
+        table.columns(target + features, "columns"),
+        table.columns(target, "columns"),
+        window=window,
+        horizon=horizon,
+        input_scaler=_run.scaler_from(prep.get("input_scaler"), source),
+        target_scaler=_run.scaler_from(prep.get("target_scaler"), source),
+        predict=_run.field(prep, "predict", str, source),
+        season=_run.field(prep, "season", int, source, optional=True),
+        transform=_run.field(prep, "transform", str, source, optional=True),
+    )
+    written = []
+    if len(windows.x_test):
+        outputs = model.predict(windows.x_test, verbose=0, batch_size=256)
+        predicted = windows.original(outputs.reshape(len(outputs), horizon, len(target)), "test")
+        true = windows.original(windows.y_test, "test")
+        _artifacts.write_csv(
+            args.out / "predictions.csv",
+            ["time", "target", "step", "true", "predicted"],
+            [
+                (times[r + h], name, h + 1, true[i, h, k], predicted[i, h, k])
+                for i, r in enumerate(windows.rows_test)
+                for h in range(horizon)
+                for k, name in enumerate(target)
+            ],
+        )
+        written.append("predictions.csv")
+    elif not args.forecast:
+        raise InputError(
+            f"{args.data}: {rows} rows hold no window of {window} rows followed by "
+            f"{horizon} target rows; give more rows, or --forecast N to predict past the data"
+        )
+    if args.forecast:
+        if args.forecast > horizon and features:
+            raise InputError(
+                f"--forecast {args.forecast} is beyond the run's horizon {horizon}, which "
+                "needs future values of its --features; forecast at most the horizon"
+            )
+        future = _forecasting.beyond(model, windows, window, horizon, args.forecast)
+        future_times = _forecasting.future_times(times, args.forecast)
+        _artifacts.write_csv(
+            args.out / "forecast.csv",
+            ["step", "time", *target],
+            [(i + 1, future_times[i], *row) for i, row in enumerate(future)],
+        )
+        written.append("forecast.csv")
+    return written
+
+
+def anomaly_series(run, model, args):
+    prep, layout, source = run["preparation"], run["input"], run["path"]
+    shape = _shape(prep, run)
+    threshold = _run.field(prep, "threshold", (int, float), source)
+    window = _run.field(layout, "window", int, source)
+    span = window + shape.future_steps
+    table, times, count = series_table(run, args)
+    values = table.columns(_run.field(prep, "target", list, source), "columns")
+    if count < span:
+        raise InputError(f"{args.data}: {count} rows; the run's windows need {span}")
+    scaled = _run.scaler_from(prep.get("scaler"), source).transform(values).astype("float32")
+    x, first = data.part_windows(scaled, span, 0, count, 1)
+    errors = _autoencoder.step_errors(x, _autoencoder.reconstruct(model, x, shape))
+    scores = data.row_scores(errors, first, 0, count)
+    label_column = layout.get("label_column")
+    header, rows = (
+        ["time", "error", "flagged"],
+        [(t, float(e), int(e > threshold)) for t, e in zip(times, scores, strict=True)],
+    )
+    if label_column in table.names:
+        labels = table.columns([label_column], "label column")[:, 0] != 0
+        header.append("anomaly")
+        rows = [(*row, int(a)) for row, a in zip(rows, labels, strict=True)]
+    _artifacts.write_csv(args.out / "predictions.csv", header, rows)
+    flagged = int(np.sum(scores > threshold))
+    print(f"{flagged} of {count} rows above the run's threshold {threshold:.4g}")
+    return ["predictions.csv"]
+
+
+TASKS = {
+    "classification": classification,
+    "series-to-number": series_to_number,
+    "anomaly-sequences": anomaly_sequences,
+    "embed": embed,
+    "forecasting": forecasting,
+    "anomaly-series": anomaly_series,
+}
+
+
+if __name__ == "__main__":
+    _cli.run(main)
