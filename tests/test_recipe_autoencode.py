@@ -14,10 +14,10 @@ from recipes import autoencode
 from tests.recipe_helpers import run_command, run_in_process, stderr_lines
 from zoo import data
 
-COMMON_ARTIFACTS = {"model.keras", "metrics.json", "history.csv", "learning_curves.png"}
+COMMON_ARTIFACTS = {"model.keras", "run.json", "metrics.json", "history.csv", "learning_curves.png"}
 ANOMALY_ARTIFACTS = COMMON_ARTIFACTS | {"scores.csv", "errors.png", "reconstruction.png"}
 EMBED_ARTIFACTS = COMMON_ARTIFACTS | {"embeddings.npz", "reconstruction.png"}
-FAST = ["--units", "32", "--latent-dim", "8", "--patience-steps", "3000"]
+FAST = ["--units", "32", "--latent-dim", "8", "--patience-steps", "3000", "--batch-size", "32"]
 
 
 @pytest.fixture(scope="module")
