@@ -3,6 +3,8 @@
 Each entry: (kwargs, toy-task kind, expected output shape without the batch
 axis). `test_models.py` runs every case through `helpers.check_builder`, and
 fails if a registered builder has no case, so a new model gets every check.
+A case with `masking=True` trains and predicts on sequences right-padded with
+its `mask_value` (99.0, -1.0 and the default 0.0 all appear below).
 """
 
 CASES = {
@@ -26,6 +28,7 @@ CASES = {
                 units=8,
                 head="regression",
                 masking=True,
+                mask_value=99.0,
                 return_sequences=True,
             ),
             "regression",

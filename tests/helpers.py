@@ -3,7 +3,10 @@
 `check_builder(builder_name, kwargs, task, tmp_path)` builds the model, checks
 its output shape, trains it a few steps on a learnable toy task and asserts the
 loss went down, predicts, round-trips `get_config`/`from_config`, saves to
-`.keras` and reloads (with `safe_mode=True`) with equal outputs.
+`.keras` and reloads (with `safe_mode=True`) with equal outputs. A masking
+case trains and predicts on right-padded sequences (padded with its
+`mask_value`) and must give each padded sequence the outputs of the same
+sequence unpadded.
 """
 
 import keras
@@ -14,19 +17,29 @@ import zoo
 SAMPLES = 64
 
 
-def toy_task(kind, input_shape, output_shape, seed=0):
+def toy_task(kind, input_shape, output_shape, seed=0, mask_value=None):
     """A small learnable dataset whose targets depend on the inputs.
 
     Args:
         kind: "classification", "regression" or "features".
         input_shape: (timesteps, features); timesteps None uses 12.
         output_shape: the model's output shape without the batch axis.
+        mask_value: None, or the value that right-pads most sequences (not
+            every fourth) to `timesteps` from 4 or more real steps; the targets
+            are those of the real steps (a padded step repeats the last real
+            step's target, as a masked LSTM repeats its last output).
     """
     rng = np.random.default_rng(seed)
     timesteps = input_shape[0] or 12
     x = rng.normal(size=(SAMPLES, timesteps, input_shape[1])).astype("float32")
     per_step = len(output_shape) == 2
     signal = np.cumsum(x[..., 0], axis=1) / np.sqrt(np.arange(1, timesteps + 1))
+    if mask_value is not None:
+        lengths = rng.integers(min(4, timesteps), timesteps + 1, size=SAMPLES)
+        lengths[::4] = timesteps
+        steps = np.arange(timesteps)[None, :]
+        signal = np.take_along_axis(signal, np.minimum(steps, lengths[:, None] - 1), axis=1)
+        x[steps >= lengths[:, None]] = mask_value
     signal = signal if per_step else signal[:, -1]
     if kind == "classification":
         num_classes = output_shape[-1]
@@ -83,10 +96,11 @@ def check_builder(builder_name, kwargs, kind, expected_output_shape, tmp_path):
     assert lstm_layers and all(isinstance(la, zoo.layers.LSTM) for la in lstm_layers)
 
     # Training lowers the loss on a learnable task.
+    mask_value = kwargs.get("mask_value", 0.0) if kwargs.get("masking") else None
     if kind == "autoencoding":
         x, y = autoencoder_task(kwargs)
     else:
-        x, y = toy_task(kind, kwargs["input_shape"], expected_output_shape)
+        x, y = toy_task(kind, kwargs["input_shape"], expected_output_shape, mask_value=mask_value)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss=_loss(kind))
     before = model.evaluate(x, y, verbose=0, batch_size=SAMPLES, return_dict=True)["loss"]
     history = model.fit(x, y, epochs=8, batch_size=16, verbose=0)
@@ -109,6 +123,9 @@ def check_builder(builder_name, kwargs, kind, expected_output_shape, tmp_path):
     # Keras's own predict and graph walk give, also for a smaller last batch.
     assert_same_outputs(predictions, plain_functional(model).predict(x, verbose=0, batch_size=24))
 
+    if mask_value is not None:
+        assert_padding_is_masked(model, x, predictions, mask_value)
+
     # get_config / from_config round trip gives the same architecture.
     clone = keras.Model.from_config(model.get_config())
     assert clone.get_config() == model.get_config()
@@ -123,6 +140,25 @@ def check_builder(builder_name, kwargs, kind, expected_output_shape, tmp_path):
     assert [w.shape for w in reloaded.weights] == [w.shape for w in model.weights]
     assert type(reloaded) is type(model)  # zoo.models.SequenceModel, with its lean predict
     return model
+
+
+def assert_padding_is_masked(model, x, predictions, mask_value, atol=1e-5):
+    """The padded sequences' outputs (from a padded batch) are those of the
+    same sequences alone, unpadded; a per-step output repeats its last real
+    step's output over the padding (what a forward LSTM's mask does). Checked
+    on the shortest sequences, in one call (each new shape compiles on jax)."""
+    lengths = np.any(x != mask_value, axis=-1).sum(axis=1)
+    assert np.sum(lengths < x.shape[1]) >= len(x) // 2, "the data holds padded sequences"
+    n = lengths.min()
+    shortest = np.flatnonzero(lengths == n)
+    alone = keras.ops.convert_to_numpy(model(x[shortest, :n], training=False))
+    got = predictions[shortest]
+    if predictions.ndim == 3:  # per step: the real steps, then the padding
+        np.testing.assert_allclose(got[:, :n], alone, atol=atol)
+        repeated = np.broadcast_to(alone[:, -1:], got[:, n:].shape)
+        np.testing.assert_allclose(got[:, n:], repeated, atol=atol)
+    else:
+        np.testing.assert_allclose(got, alone, atol=atol)
 
 
 def _shapes(expected):

@@ -66,12 +66,26 @@ def test_conditional_inference_does_not_see_the_true_sequence():
         keras.ops.convert_to_numpy(trained_real["future"]),
         keras.ops.convert_to_numpy(trained_zeros["future"]),
     )
-    # and the decoder alone ignores any teacher at inference
-    decoder = model.get_layer("reconstruction_decoder")
+    # (the decoder alone at inference: test_inference_feeds_the_decoder_its_own_outputs)
+
+
+def test_inference_feeds_the_decoder_its_own_outputs():
+    """Teacher-forced on its own autoregressive outputs (the decoder shifts its
+    teacher one step: step t reads step t-1), a conditional decoder reproduces
+    them: at inference each step read the previous step's output, not the
+    teacher it was given. A decoder fed zeros or the teacher at inference
+    would fail this."""
+    model = build(conditional=True, decoder_units=(8, 8))
+    rng = np.random.default_rng(2)  # weights large enough that each step's input matters
+    model.set_weights([rng.normal(scale=0.5, size=w.shape) for w in model.get_weights()])
     latent = model.get_layer("encoder")(X)
-    a = keras.ops.convert_to_numpy(decoder(latent, X, training=False))
-    b = keras.ops.convert_to_numpy(decoder(latent, -X, training=False))
-    np.testing.assert_array_equal(a, b)
+    decoder = model.get_layer("reconstruction_decoder")
+    produced = keras.ops.convert_to_numpy(decoder(latent, X[:, ::-1], training=False))
+    forced = keras.ops.convert_to_numpy(decoder(latent, produced, training=True))
+    np.testing.assert_allclose(forced, produced, atol=1e-5)
+    # the check has teeth: teacher-forced on zeros, the outputs differ
+    zeros = keras.ops.convert_to_numpy(decoder(latent, 0 * produced, training=True))
+    assert np.abs(zeros - produced).max() > 0.1
 
 
 @pytest.mark.parametrize(
