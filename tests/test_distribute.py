@@ -23,6 +23,7 @@ from tests.test_recipe_classify import waves
 
 BACKEND = keras.backend.backend()
 FLAGS = ["--model", "lstm", "--epochs", "3", "--units", "8", "--batch-size", "16", "--dropout", "0"]
+FLAGS += ["--no-classic-baselines"]  # aeon compiles its baselines (numba) in each process
 # Two logical CPU devices for TensorFlow, then the recipe's command line.
 TF_TWO_CPUS = """
 import sys
