@@ -276,3 +276,11 @@ def test_seasonal_beats_persistence_tells_a_fixed_season_from_a_wandering_cycle(
     walk = np.cumsum(np.random.default_rng(0).normal(size=120))[:, None]
     assert _forecasting.seasonal_beats_persistence(monthly, 3, 12)
     assert not _forecasting.seasonal_beats_persistence(walk, 1, 12)
+
+
+def test_a_season_reaching_before_every_window_of_a_part_says_so():
+    y = np.arange(1, 101, dtype=float)[:, None]
+    with pytest.raises(InputError, match=r"no train windows: season=80 reaches before the first"):
+        data.forecasting_data(
+            y, y, window=5, horizon=1, test_size=0.2, val_size=0.1, predict="seasonal", season=80
+        )

@@ -413,36 +413,17 @@ def forecasting_data(
     inputs, targets = _logged(_2d(inputs), _2d(targets), transform)
     bounds = chronological_parts(len(targets), test_size, val_size)
     train_end, val_end = bounds["train"][1], bounds["val"][1]
-    input_scaler = make_scaler(scaler).fit(inputs[:train_end])
-    target_scaler = make_scaler(scaler).fit(targets[:train_end])
-    scaled_inputs = input_scaler.transform(inputs)
-    scaled_targets = target_scaler.transform(targets)
-    parts = {}
-    for part, (start, stop) in bounds.items():
-        x, y, rows, base = _part_windows(
-            scaled_inputs, scaled_targets, window, horizon, stride, start, stop, predict, season
-        )
-        if len(x) == 0 and (part != "val" or val_end > train_end):
-            raise InputError(
-                f"no {part} windows: the {part} part has {stop - start} rows, but a window "
-                f"needs window={window} input rows before horizon={horizon} target rows "
-                "inside it; use a shorter window or horizon, or more data"
-            )
-        if predict == "seasonal" and len(x) == 0 and stop > start:
-            raise InputError(
-                f"no {part} windows: season={season} reaches before the first row "
-                f"for every window of the {part} part"
-            )
-        parts.update({f"x_{part}": x, f"y_{part}": y, f"rows_{part}": rows, f"base_{part}": base})
-    return Forecasting(
-        **parts,
-        train_end=train_end,
-        val_end=val_end,
+    return _windowed(
+        inputs,
+        targets,
+        bounds,
+        input_scaler=make_scaler(scaler).fit(inputs[:train_end]),
+        target_scaler=make_scaler(scaler).fit(targets[:train_end]),
+        required={"train", "test"} | ({"val"} if val_end > train_end else set()),
+        window=window,
+        horizon=horizon,
+        stride=stride,
         predict=predict,
-        input_scaler=input_scaler,
-        target_scaler=target_scaler,
-        scaled_inputs=scaled_inputs.astype("float32"),
-        scaled_targets=scaled_targets,
         season=season,
         transform=transform,
     )
@@ -470,24 +451,77 @@ def forecasting_windows(
     if predict == "seasonal":
         season = positive_int("season", season)
     inputs, targets = _logged(_2d(inputs), _2d(targets), transform)
+    return _windowed(
+        inputs,
+        targets,
+        {"train": (0, 0), "val": (0, 0), "test": (0, len(targets))},
+        input_scaler=input_scaler,
+        target_scaler=target_scaler,
+        required=set(),
+        window=window,
+        horizon=horizon,
+        stride=1,
+        predict=predict,
+        season=season,
+        transform=transform,
+    )
+
+
+def _windowed(
+    inputs,
+    targets,
+    bounds,
+    *,
+    input_scaler,
+    target_scaler,
+    required,
+    window,
+    horizon,
+    stride,
+    predict,
+    season,
+    transform,
+):
+    """The `Forecasting` of (logged) `inputs` and `targets` through fitted
+    scalers, windowed per part of `bounds` ({part: (start, stop)}); a part in
+    `required` without windows raises."""
     scaled_inputs = input_scaler.transform(inputs)
     scaled_targets = target_scaler.transform(targets)
-    x, y, rows, base = _part_windows(
-        scaled_inputs, scaled_targets, window, horizon, 1, 0, len(targets), predict, season
-    )
-    empty = {
-        f"{name}_{part}": value[:0]
-        for part in ("train", "val")
-        for name, value in (("x", x), ("y", y), ("rows", rows), ("base", base))
-    }
+    parts = {}
+    for part, (start, stop) in bounds.items():
+        x, y, rows = windows(scaled_inputs, scaled_targets, window, horizon, stride, start, stop)
+        if len(x) == 0 and part in required:
+            raise InputError(
+                f"no {part} windows: the {part} part has {stop - start} rows, but a window "
+                f"needs window={window} input rows before horizon={horizon} target rows "
+                "inside it; use a shorter window or horizon, or more data"
+            )
+        base = np.zeros((len(rows), 1, scaled_targets.shape[1]))
+        if predict == "seasonal" and len(rows):
+            keep = seasonal_sources(rows, horizon, season).min(axis=1) >= 0
+            x, y, rows = x[keep], y[keep], rows[keep]
+            if not len(rows):
+                raise InputError(
+                    f"no {part} windows: season={season} reaches before the first row "
+                    f"for every window of the {part} part"
+                )
+            base = scaled_targets[seasonal_sources(rows, horizon, season)]
+        elif predict == "change" and len(rows):
+            base = scaled_targets[rows - 1][:, None, :]
+        if predict != "level" and len(rows):
+            x = relative(x)
+        parts.update(
+            {
+                f"x_{part}": x,
+                f"y_{part}": (y - base).astype("float32"),
+                f"rows_{part}": rows,
+                f"base_{part}": base,
+            }
+        )
     return Forecasting(
-        **empty,
-        x_test=x,
-        y_test=y,
-        rows_test=rows,
-        base_test=base,
-        train_end=0,
-        val_end=0,
+        **parts,
+        train_end=bounds["train"][1],
+        val_end=bounds["val"][1],
         predict=predict,
         input_scaler=input_scaler,
         target_scaler=target_scaler,
@@ -516,21 +550,3 @@ def _logged(inputs, targets, transform):
     if min(inputs.min(), targets.min()) <= 0:
         raise InputError("transform='log' needs positive values; the data holds values <= 0")
     return np.log(inputs), np.log(targets)
-
-
-def _part_windows(
-    scaled_inputs, scaled_targets, window, horizon, stride, start, stop, predict, season
-):
-    """The windows of rows [start, stop) as the model reads them (x), what it
-    predicts (y), their first target rows and the base y is relative to."""
-    x, y, rows = windows(scaled_inputs, scaled_targets, window, horizon, stride, start, stop)
-    base = np.zeros((len(rows), 1, scaled_targets.shape[1]))
-    if predict == "seasonal" and len(rows):
-        keep = seasonal_sources(rows, horizon, season).min(axis=1) >= 0
-        x, y, rows = x[keep], y[keep], rows[keep]
-        base = scaled_targets[seasonal_sources(rows, horizon, season)]
-    elif predict == "change" and len(rows):
-        base = scaled_targets[rows - 1][:, None, :]
-    if predict != "level" and len(rows):
-        x = relative(x)
-    return x, (y - base).astype("float32"), rows, base
