@@ -435,31 +435,20 @@ csv_case(
     lambda: with_value(csv_text(), CSV_FIRST + 3, 0, ""),
 )
 csv_case("label ?", ("bad.csv", "line 5"), lambda: with_value(csv_text(), CSV_FIRST + 3, 0, "?"))
-csv_case(
-    "label NA",
-    ("bad.csv", "line 5"),
-    lambda: with_value(csv_text(*waves(classes=("0", "1"))), CSV_FIRST + 3, 0, "NA"),
-)
-csv_case(
-    "label nan",
-    ("bad.csv", "line 5"),
-    lambda: with_value(csv_text(*waves(classes=("0", "1"))), CSV_FIRST + 3, 0, "nan"),
-)
-csv_case(
-    "label inf among numbers",
-    ("bad.csv", "line 5"),
-    lambda: with_value(csv_text(*waves(classes=("0", "1"))), CSV_FIRST + 3, 0, "inf"),
-)
-csv_case(
-    "label -inf among numbers",
-    ("bad.csv", "line 5"),
-    lambda: with_value(csv_text(*waves(classes=("0", "1"))), CSV_FIRST + 3, 0, "-inf"),
-)
-csv_case(
-    "label 1e999 among numbers",
-    ("bad.csv", "line 5"),
-    lambda: with_value(csv_text(*waves(classes=("0", "1"))), CSV_FIRST + 3, 0, "1e999"),
-)
+for name, value in (
+    ("label NA", "NA"),
+    ("label nan", "nan"),
+    ("label inf among numbers", "inf"),
+    ("label -inf among numbers", "-inf"),
+    ("label 1e999 among numbers", "1e999"),
+):  # a missing or non-finite label among numeric labels
+    csv_case(
+        name,
+        ("bad.csv", "line 5"),
+        lambda value=value: with_value(
+            csv_text(*waves(classes=("0", "1"))), CSV_FIRST + 3, 0, value
+        ),
+    )
 csv_case(
     "continuous labels",
     ("bad.csv", "recipes.regress"),
