@@ -3,8 +3,12 @@
 `train(...)` wraps `zoo.training.StepPolicy` with Keras's `BackupAndRestore`
 (model, optimizer and epoch) and keeps in `--out/.train/` what a resume needs
 besides: the policy's state per epoch, the best weights, the history and the
-flags of the run (a resume with other flags is refused). `ensemble(...)`
-trains several seeds and averages them into one model.
+flags of the run (a resume with other flags is refused). Every epoch starts
+from random state derived from the run's seed and the epoch's number (the
+global seeds that `fit`'s shuffle reads, and every layer's seed generator,
+which Dropout draws from), so a resumed epoch draws what the uninterrupted
+run's epoch drew. `ensemble(...)` trains several seeds and averages them into
+one model.
 """
 
 import contextlib
@@ -53,7 +57,7 @@ def start(out_dir, *, resume, flags):
     return state
 
 
-def train(model, x, y, validation, *, policy, state, devices=1):
+def train(model, x, y, validation, *, policy, state, devices=1, seed=None):
     """Fits compiled `model` under `policy`, resumable from `state`, and leaves it
     holding its best weights.
 
@@ -62,12 +66,17 @@ def train(model, x, y, validation, *, policy, state, devices=1):
             the training loss.
         state: the folder from `start` (or a member's subfolder).
         devices: the device count of `--distribute` (jax needs even batches).
+        seed: the run's seed, from which each epoch's random state is
+            derived; None draws it from NumPy's global state, which a caller
+            that ran `keras.utils.set_random_seed` has made reproducible.
 
     Returns:
         `(history, train_seconds)`: history as a dict of per-epoch lists over
         the whole run (across resumes), and the seconds spent in epochs.
     """
     x, y, validation = _split_evenly(devices, x, y, validation)
+    if seed is None:
+        seed = int(np.random.randint(0, 2**31 - 1))
     state = Path(state)
     state.mkdir(parents=True, exist_ok=True)
     done = state / "done.json"
@@ -89,6 +98,7 @@ def train(model, x, y, validation, *, policy, state, devices=1):
         # Order matters: the callbacks that add to the logs come before the
         # CSVLogger, and the backup comes last, so a backed-up epoch is logged.
         callbacks = [
+            _EpochSeeds(seed),
             step_policy,
             keras.callbacks.TerminateOnNaN(),
             _EpochSeconds(),
@@ -179,6 +189,30 @@ def _split_evenly(devices, x, y, validation):
     if validation is not None:
         validation = trim(tuple(validation), "validation")
     return x, y, validation
+
+
+class _EpochSeeds(keras.callbacks.Callback):
+    """Seeds each epoch from `(seed, epoch)`: the global seeds (`fit` shuffles
+    each epoch from NumPy's on jax, torch's on torch) and the state of every
+    seed generator in the model (Dropout's, the LSTM cell's dropout masks).
+
+    A resumed run restarts in a new process whose random state is the
+    start's, and the backup holds no seed generator: without this, its
+    epochs would replay the first epochs' batches and dropout masks."""
+
+    def __init__(self, seed):
+        super().__init__()
+        self.seed = seed
+
+    def on_epoch_begin(self, epoch, logs=None):
+        words = np.random.SeedSequence([self.seed, epoch]).generate_state(2)
+        keras.utils.set_random_seed(int(words[0]) % 2**31)
+        generators = [g for layer in self.model._flatten_layers() for g in layer._seed_generators]
+        for k, generator in enumerate(generators):
+            start = np.random.SeedSequence([int(words[1]), k]).generate_state(1)[0] % 2**31
+            generator.state.assign(
+                keras.ops.convert_to_tensor([start, 0], dtype=generator.state.dtype)
+            )
 
 
 class _EpochSeconds(keras.callbacks.Callback):

@@ -16,12 +16,10 @@ trains at other rates. classify is interrupted between its best epoch and the
 stop (only the restored best value and step stop it on time), regress before
 its best epoch (its best weights come from the resumed part).
 
-Every epoch is one full batch, without dropout: `fit` reshuffles each epoch
-from the global random state, which a resumed process does not continue, and
-Dropout's random state is not in the backup, so with several batches an epoch
-or with dropout the resumed epochs draw other numbers than the uninterrupted
-run's (the module's last test, failing); a full batch makes the order
-irrelevant up to float summation order.
+Every epoch is one full batch, without dropout, so this test is about the
+policy's and the optimizer's state; the module's last test covers the random
+numbers (shuffled batches, dropout masks), which the recipes derive per epoch
+from the seed (`recipes._training._EpochSeeds`).
 """
 
 import csv
@@ -32,7 +30,7 @@ import numpy as np
 import pytest
 
 import zoo  # noqa: F401 - registers zoo's layers for loading
-from recipes import _plots, _training, classify, regress
+from recipes import _plots, _training, classify, embed, regress
 from tests.recipe_helpers import run_in_process
 
 EPOCHS = 40
@@ -62,7 +60,17 @@ def _regress_args(tmp_path):
     return regress.main, ["--train", tmp_path / "train.npz", "--model", "lstm", *POLICY]
 
 
-RECIPES = {"classify": _classify_args, "regress": _regress_args}
+def _embed_args(tmp_path):
+    # the autoencoder recipes (anomaly and embed) share their training code
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(48, 8, 2)).astype("float32")
+    y = np.where(x[:, 0, 0] > 0, "a", "b")
+    np.savez(tmp_path / "train.npz", x=x, y=y)
+    policy = [*POLICY, "--latent-dim", "2", "--learning-rate", "0.3"]
+    return embed.main, ["--train", tmp_path / "train.npz", *policy]
+
+
+RECIPES = {"classify": _classify_args, "regress": _regress_args, "embed": _embed_args}
 
 
 class _Watch:
@@ -197,26 +205,11 @@ def test_a_resumed_run_ends_where_the_uninterrupted_run_ends(recipe, tmp_path, c
     assert epochs_run == [len(want)] * 2
 
 
-# A known bug, open in issue #20: the resumed epochs replay the first epochs' draws.
-_NOT_CONTINUED = "a resume reseeds with --seed; recipes/_training.py does not continue "
-_SHUFFLE_BUG = pytest.mark.xfail(
-    keras.backend.backend() in ("jax", "torch"),
-    reason=_NOT_CONTINUED + "fit's per-epoch shuffle (global NumPy/torch state)",
-    strict=True,
-    raises=AssertionError,
-)
-_DROPOUT_BUG = pytest.mark.xfail(
-    reason=_NOT_CONTINUED + "Dropout's seed generator state (not in the backup)",
-    strict=True,
-    raises=AssertionError,
-)
-
-
 @pytest.mark.parametrize(
     "batch_size, dropout",
     [
-        pytest.param(8, 0.0, id="shuffled-batches", marks=_SHUFFLE_BUG),
-        pytest.param(24, 0.5, id="dropout", marks=_DROPOUT_BUG),
+        pytest.param(8, 0.0, id="shuffled-batches"),
+        pytest.param(24, 0.5, id="dropout"),
     ],
 )
 def test_a_resumed_run_draws_the_random_numbers_of_the_uninterrupted_run(
@@ -227,12 +220,12 @@ def test_a_resumed_run_draws_the_random_numbers_of_the_uninterrupted_run(
 
     `fit` shuffles each epoch from the global random state (NumPy's on jax,
     torch's on torch), and Dropout draws from its layer's seed generator,
-    whose state the backup does not hold. A resumed recipe seeds the global
-    state with `--seed` again, as at the start, so unless the resume restores
-    (or derives per epoch) both, its epochs replay the first epochs' batches
-    and dropout masks, and its weights leave the uninterrupted run's. Fails
-    with keras 3.15.1: shuffled batches on jax and torch (TensorFlow passes),
-    dropout on every backend. See the report on issue #20.
+    whose state the backup does not hold. A resumed process starts from the
+    seed again, so unless each epoch's draws are derived from the seed and
+    the epoch (`_training._EpochSeeds`), its epochs replay the first epochs'
+    batches and dropout masks and its weights leave the uninterrupted run's
+    (by ~1e-2 with keras 3.15.1, before that fix: shuffled batches on jax and
+    torch, dropout on every backend).
     """
     rng = np.random.default_rng(2)
     x = rng.normal(size=(24, 6, 2)).astype("float32")
