@@ -6,6 +6,11 @@ devices (set before it starts, likewise). With the same global batch, the
 distributed run's losses match the single-device run's, and what it saves is
 an ordinary model that loads on one device and predicts what the
 single-device model predicts.
+
+Matching losses alone would also pass if `--distribute` were ignored, so the
+distributed run also records, through a spy on the backend's own data
+placement, where every batch went: each one split into two equal halves on
+two different devices.
 """
 
 import json
@@ -24,12 +29,38 @@ from tests.test_recipe_classify import waves
 BACKEND = keras.backend.backend()
 FLAGS = ["--model", "lstm", "--epochs", "3", "--units", "8", "--batch-size", "16", "--dropout", "0"]
 FLAGS += ["--no-classic-baselines"]  # aeon compiles its baselines (numba) in each process
-# Two logical CPU devices for TensorFlow, then the recipe's command line.
+# Two logical CPU devices for TensorFlow, then the recipe's command line. Every
+# per-replica batch `MirroredStrategy.run` steps on is logged (as it runs, by
+# tf.print) to $SPLIT_LOG: one line per step, the batch size on each replica,
+# then the strategy's devices (a traced tensor's own device is not yet known).
 TF_TWO_CPUS = """
-import sys
+import os, sys
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+run = tf.distribute.MirroredStrategy.run
+def spy(self, fn, args=(), kwargs=None, options=None):
+    values = tf.nest.flatten(args)[0].values
+    tf.print(*[tf.shape(v)[0] for v in values], *self.extended.worker_devices,
+             output_stream="file://" + os.environ["SPLIT_LOG"])
+    return run(self, fn, args=args, kwargs=kwargs, options=options)
+tf.distribute.MirroredStrategy.run = spy
+from recipes import _cli, classify
+_cli.run(lambda: classify.main(sys.argv[1:]))
+"""
+# The same for jax: each array Keras places over the devices (training,
+# validation and prediction batches), as the sizes and devices of its shards.
+JAX_SPY = """
+import os, sys
+from keras.src.backend.jax import distribution_lib
+place = distribution_lib.distribute_data_input
+def spy(batch, layout, batch_dim_name):
+    placed = place(batch, layout, batch_dim_name)
+    shards = placed.addressable_shards
+    with open(os.environ["SPLIT_LOG"], "a") as log:
+        print(*[s.data.shape[0] for s in shards], *[s.device for s in shards], file=log)
+    return placed
+distribution_lib.distribute_data_input = spy
 from recipes import _cli, classify
 _cli.run(lambda: classify.main(sys.argv[1:]))
 """
@@ -64,16 +95,34 @@ def _run(prefix, argv, env):
 
 
 def _run_twice(tmp_path, wave_files, prefix, env):
-    """The recipe without and with --distribute; returns both output folders."""
+    """The recipe without and with --distribute; returns both output folders
+    and the split log's lines."""
     train, test = wave_files
-    outs = []
+    outs, log = [], tmp_path / "split.log"
     for extra in ([], ["--distribute"]):
         out = tmp_path / ("distributed" if extra else "single")
         argv = ["--train", train, "--test", test, "--val-split", "0.25", "--out", out]
-        done = _run(prefix, argv + FLAGS + extra, env)
+        done = _run(prefix, argv + FLAGS + extra, dict(env, SPLIT_LOG=str(log)))
         assert done.returncode == 0, stderr_lines(done.stderr)[-5:]
         outs.append(out)
-    return outs
+        if not extra:  # on one device nothing is split (jax: not placed at all)
+            lines = log.read_text().splitlines() if log.exists() else []
+            assert all(len(line.split()) == 2 for line in lines), lines[:3]
+            log.unlink(missing_ok=True)
+    return *outs, log.read_text().splitlines()
+
+
+def _assert_split(lines, batch_size=16):
+    """Every logged batch was split in two halves on two devices (equal, or
+    one apart for an odd last batch: 41 test sequences), and the training
+    batches of `batch_size` were among them."""
+    assert lines, "the spy saw no batch: --distribute did not place data"
+    halves = set()
+    for line in lines:
+        first, second, *devices = line.split()
+        assert abs(int(first) - int(second)) <= 1 and len(set(devices)) == 2, line
+        halves.add(int(first))
+    assert batch_size // 2 in halves, sorted(halves)
 
 
 def _assert_same_training(single, distributed, devices):
@@ -97,8 +146,10 @@ def _assert_same_training(single, distributed, devices):
 
 @pytest.mark.skipif(BACKEND != "jax", reason="runs jax in a subprocess; once, in the jax suite")
 def test_jax_data_parallel_over_two_devices_trains_like_one(tmp_path, wave_files):
-    outs = _run_twice(tmp_path, wave_files, CLASSIFY, JAX_TWO_DEVICES)
-    _assert_same_training(*outs, devices=2)
+    prefix = [sys.executable, "-c", JAX_SPY]
+    single, distributed, split = _run_twice(tmp_path, wave_files, prefix, JAX_TWO_DEVICES)
+    _assert_split(split)
+    _assert_same_training(single, distributed, devices=2)
 
 
 @pytest.mark.skipif(
@@ -107,7 +158,9 @@ def test_jax_data_parallel_over_two_devices_trains_like_one(tmp_path, wave_files
 def test_tensorflow_mirrored_over_two_cpus_trains_like_one(tmp_path, wave_files):
     env = {"KERAS_BACKEND": "tensorflow"}
     prefix = [sys.executable, "-c", TF_TWO_CPUS]
-    _assert_same_training(*_run_twice(tmp_path, wave_files, prefix, env), devices=2)
+    single, distributed, split = _run_twice(tmp_path, wave_files, prefix, env)
+    _assert_split(split)
+    _assert_same_training(single, distributed, devices=2)
 
 
 @pytest.mark.skipif(BACKEND != "torch", reason="the torch backend's answer to --distribute")

@@ -6,9 +6,11 @@ import signal
 import subprocess
 import time
 
+import keras
 import numpy as np
 import pytest
 
+import zoo
 from recipes import classify
 from tests.recipe_helpers import (
     ROOT,
@@ -159,6 +161,20 @@ def test_variable_length_ts_with_test_file(tmp_path, capsys):
     assert metrics["epochs_run"] == 3
     assert len(list(csv.DictReader(open(out / "predictions.csv")))) == 30
 
+    # the padding is masked: a sequence alone, and padded with the mask value
+    # to the longest length in a batch, gives the same probabilities
+    model = keras.saving.load_model(out / "model.keras")
+    assert model.input_shape == (None, None, 2)
+    short = np.random.default_rng(3).normal(size=(1, 12, 2)).astype("float32")
+    padded = np.full((1, 20, 2), zoo.data.MASK_VALUE, "float32")
+    padded[:, :12] = short
+    alone = model.predict(short, verbose=0)
+    np.testing.assert_allclose(model.predict(padded, verbose=0), alone, atol=1e-5)
+    # and the mask value is not an ordinary number to the model
+    zeros = padded.copy()
+    zeros[:, 12:] = 0.0
+    assert np.abs(model.predict(zeros, verbose=0) - alone).max() > 1e-4
+
 
 @pytest.mark.parametrize(
     "argv, message",
@@ -198,6 +214,9 @@ def test_resume_without_a_run_is_bad_input(tmp_path, wave_file, capsys):
 
 
 def test_killed_run_resumes_from_its_last_finished_epoch(wave_file, tmp_path, capsys):
+    """A SIGKILLed process (no exception handler runs) resumes from its backup.
+    Only the epochs are checked here; that a resume continues the weights,
+    optimizer, policy and random state exactly is tests/test_resume.py's."""
     out = tmp_path / "run"
     args = [
         "--train",
