@@ -139,6 +139,7 @@ FREE_ON_RESUME = {
     "min_steps",
     "patience_steps",
     "distribute",
+    "plot_gates",
 }
 
 

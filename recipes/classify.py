@@ -6,12 +6,14 @@
     python -m recipes.classify --train series.csv --label-column label --out runs/mine
     python -m recipes.classify --dataset ArrowHead --ensemble 5
     python -m recipes.classify --out runs/mine --resume   # continue an interrupted run
+    python -m recipes.classify --plot-gates         # and gates.png: the LSTM's gates over time
 
 Reads `.npz` (arrays x, y), `.csv` (one series per row, label in a column) or
 UCR/UEA `.ts`, or `--dataset NAME` through aeon. Without --test, a stratified
 quarter of --train is the test set. Training follows `zoo.training`'s policy.
 Writes to --out: model.keras, metrics.json, history.csv, predictions.csv,
-learning_curves.png and confusion_matrix.png.
+learning_curves.png and confusion_matrix.png (and with --plot-gates gates.png,
+`zoo.inspect.plot_gates` on the first test sequences).
 """
 
 import keras
@@ -33,6 +35,7 @@ DEFAULT_MODEL = "lstm_fcn"
 # budget on every case (zoo.training's "cosine" schedule); from it on, a tenth
 # is held out for early stopping. See docs/training.md.
 HOLD_OUT_FROM, HOLD_OUT = 500, 0.1
+GATE_SEQUENCES = 3  # test sequences --plot-gates draws
 
 
 def parse_args(argv=None):
@@ -44,11 +47,7 @@ def parse_args(argv=None):
         default_units=(8,),
         dropout=0.8,
     )
-    source = p.add_mutually_exclusive_group()
-    source.add_argument("--dataset", help=_cli.DATASET_HELP)
-    source.add_argument("--train", help="training file: .npz, .csv or .ts (default: digits)")
-    p.add_argument("--test", help="test file (default: a stratified quarter of --train)")
-    p.add_argument("--label-column", help="CSV label column: name or 0-based index (default: 0)")
+    data_flags(p)
     p.add_argument(
         "--val-split",
         type=_cli.rate,
@@ -77,10 +76,25 @@ def parse_args(argv=None):
         action="store_false",
         help="skip 1-NN DTW and MiniRocket (aeon), which take long on long series",
     )
+    p.add_argument(
+        "--plot-gates",
+        action="store_true",
+        help=f"also write gates.png: each LSTM layer's gates, cell and hidden states over "
+        f"time for the first {GATE_SEQUENCES} test sequences (zoo.inspect)",
+    )
     args = p.parse_args(argv)
     if args.test and not args.train:
         p.error("--test needs --train")
     return args
+
+
+def data_flags(p):
+    """--dataset or --train [--test], and --label-column: the labelled data flags."""
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--dataset", help=_cli.DATASET_HELP)
+    source.add_argument("--train", help="training file: .npz, .csv or .ts (default: digits)")
+    p.add_argument("--test", help="test file (default: a stratified quarter of --train)")
+    p.add_argument("--label-column", help="CSV label column: name or 0-based index (default: 0)")
 
 
 def main(argv=None):
@@ -99,9 +113,7 @@ def main(argv=None):
     _data.check_classes(y_train, dataset)
     _data.check_test_classes(y_train, y_test, dataset)
     x_train, x_test = data.same_length(x_train, x_test)
-    normalization = args.normalize
-    if normalization == "auto":
-        normalization = "series" if x_train.shape[2] == 1 else "global"
+    normalization = resolve_normalization(args.normalize, x_train)
     # global: one scaler per channel, fit on the training steps (NaN ignored, kept)
     scaler = _data.sequence_scaler("standard", x_train) if normalization == "global" else None
     x_train, padded_train = prepare(x_train, normalization, scaler)
@@ -207,6 +219,9 @@ def main(argv=None):
     )
     figure.axes[0].set_title(f"{name}: accuracy {results['test_accuracy']:.3f}")
     _plots.save_figure(out / "confusion_matrix.png", figure)
+    if args.plot_gates:  # an ensemble's first member: one model's gates
+        gates = zoo.inspect.plot_gates(members[0], x_test[:GATE_SEQUENCES])
+        _plots.save_figure(out / "gates.png", gates)
     run = {
         "recipe": "classify",
         "task": "classification",
@@ -230,6 +245,13 @@ def main(argv=None):
         exports=args.export,
         timesteps=x_train.shape[1],
     )
+
+
+def resolve_normalization(normalize, x_train):
+    """`--normalize` with "auto" decided: "series" for univariate data, else "global"."""
+    if normalize == "auto":
+        return "series" if x_train.shape[2] == 1 else "global"
+    return normalize
 
 
 def prepare(x, normalization, scaler=None):

@@ -4,7 +4,10 @@ Each entry: (kwargs, toy-task kind, expected output shape without the batch
 axis). `test_models.py` runs every case through `helpers.check_builder`, and
 fails if a registered builder has no case, so a new model gets every check.
 A case with `masking=True` trains and predicts on sequences right-padded with
-its `mask_value` (99.0, -1.0 and the default 0.0 all appear below).
+its `mask_value` (99.0, -1.0 and the default 0.0 all appear below). A few
+cases take one of Greff et al.'s LSTM variants (`variant=`); every variant
+goes through save and reload in tests/test_variants.py and across backends in
+tests/portability.py.
 """
 
 CASES = {
@@ -33,6 +36,11 @@ CASES = {
             ),
             "regression",
             (None, 1),
+        ),
+        (
+            dict(input_shape=(None, 2), units=6, num_classes=2, masking=True, variant="fgr"),
+            "classification",
+            (2,),
         ),
     ],
     "stacked_lstm": [
@@ -68,6 +76,18 @@ CASES = {
             ),
             "classification",
             (2,),
+        ),
+        (
+            dict(
+                input_shape=(10, 3),
+                units=(6, 6),
+                head="regression",
+                bidirectional=True,
+                recurrent_dropout=0.1,
+                variant="cifg",
+            ),
+            "regression",
+            (1,),
         ),
     ],
     "lstm_autoencoder": [
@@ -111,6 +131,18 @@ CASES = {
             ),
             "autoencoding",
             {"reconstruction": (8, 2), "future": (3, 2)},
+        ),
+        (
+            dict(
+                input_shape=(8, 2),
+                latent_dim=4,
+                encoder_units=6,
+                decoder_units=6,
+                conditional=True,
+                variant="vanilla",
+            ),
+            "autoencoding",
+            (8, 2),
         ),
     ],
     "lstm_fcn": [

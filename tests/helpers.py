@@ -174,3 +174,15 @@ def _all_layers(model):
             yield from _all_layers(layer)
         else:
             yield layer
+
+
+def all_variants_model(timesteps, features, units):
+    """One small model holding a `zoo.layers.LSTM` of every variant side by
+    side (each layer named after its variant), outputs concatenated."""
+    inputs = keras.Input((timesteps, features))
+    branches = [
+        zoo.layers.LSTM(units, variant=variant, name=variant)(inputs)
+        for variant in zoo.layers.VARIANTS
+    ]
+    outputs = keras.layers.Concatenate()(branches)
+    return zoo.models._base.SequenceModel(inputs, outputs, name="all_variants")

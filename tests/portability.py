@@ -6,7 +6,8 @@
 `save` builds the cases of every registered builder that hold a layer or an
 output structure the first case lacks (the first case, masked variable-length
 ones, attention, squeeze-and-excite, the autoencoder's future and conditional
-decoders; see `portable`), trains it one step so that no weight is
+decoders; see `portable`), and one model holding an LSTM of every variant
+(`helpers.all_variants_model`), trains it one step so that no weight is
 at its initial value, and writes `<backend>-<case>.keras` with its inputs and
 predictions. `load` reloads every saved file from every backend and writes the
 largest absolute difference of its predictions to `loaded-<backend>.json`.
@@ -26,7 +27,7 @@ import numpy as np
 
 import zoo
 from tests.cases import CASES
-from tests.helpers import autoencoder_task, toy_task
+from tests.helpers import all_variants_model, autoencoder_task, toy_task
 
 PORTABLE_OPTIONS = ("masking", "attention", "future_steps", "conditional")
 
@@ -46,9 +47,14 @@ def portable_cases():
 
 def save(directory):
     backend = keras.backend.backend()
-    for case_id, name, kwargs, kind, output_shape in portable_cases():
+    cases = list(portable_cases())
+    cases.append(("all_variants", None, dict(input_shape=(6, 2)), "regression", (9 * 3,)))
+    for case_id, name, kwargs, kind, output_shape in cases:
         keras.utils.set_random_seed(0)
-        model = zoo.get_model(name, **kwargs)
+        if name is None:
+            model = all_variants_model(*kwargs["input_shape"], units=3)
+        else:
+            model = zoo.get_model(name, **kwargs)
         if kind == "autoencoding":
             x, y = autoencoder_task(kwargs)
         else:

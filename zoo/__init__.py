@@ -1,6 +1,6 @@
 """lstm-zoo: LSTM models written once in Keras 3, for TensorFlow, JAX and PyTorch."""
 
-from zoo import data, layers, training
+from zoo import data, inspect, layers, training
 from zoo._errors import InputError
 from zoo._registry import get_model, list_models
 from zoo.export import export
@@ -13,6 +13,7 @@ __all__ = [
     "data",
     "export",
     "get_model",
+    "inspect",
     "layers",
     "list_models",
     "lstm",

@@ -5,9 +5,12 @@ from zoo.layers.decoder import Reverse, SequenceDecoder
 from zoo.layers.lstm import LSTM
 from zoo.layers.masking import StepMask, ZeroMaskedSteps
 from zoo.layers.squeeze_excite import SqueezeExcite
+from zoo.layers.variants import VARIANTS, LSTMVariantCell
 
 __all__ = [
     "LSTM",
+    "VARIANTS",
+    "LSTMVariantCell",
     "AttentionPooling",
     "Reverse",
     "SequenceDecoder",

@@ -33,17 +33,21 @@ class SequenceDecoder(keras.layers.Layer):
       true step t-1 ("teacher forcing"); at inference (`training=False`, or no
       `teacher`) it reads its own previous output, and `teacher` is never read.
 
+    `variant` is the cell of every decoder LSTM (see `zoo.layers.LSTM`); an
+    "fgr" cell starts its previous-gates state at zero.
+
     Call arguments:
         latent: (batch, latent_dim).
         teacher: optional (batch, steps, features), read only when training.
     """
 
-    def __init__(self, units, steps, features, conditional=False, **kwargs):
+    def __init__(self, units, steps, features, conditional=False, variant="np", **kwargs):
         super().__init__(**kwargs)
         self.units = tuple(int(u) for u in units)
         self.steps = int(steps)
         self.features = int(features)
         self.conditional = bool(conditional)
+        self.variant = variant
         self.state_h = [
             keras.layers.Dense(u, activation="tanh", name=f"state_h_{i}")
             for i, u in enumerate(self.units)
@@ -52,7 +56,8 @@ class SequenceDecoder(keras.layers.Layer):
             keras.layers.Dense(u, name=f"state_c_{i}") for i, u in enumerate(self.units)
         ]
         self.lstms = [
-            LSTM(u, return_sequences=True, name=f"lstm_{i}") for i, u in enumerate(self.units)
+            LSTM(u, return_sequences=True, variant=variant, name=f"lstm_{i}")
+            for i, u in enumerate(self.units)
         ]
         self.output_dense = keras.layers.Dense(self.features, name="output")
 
@@ -109,5 +114,6 @@ class SequenceDecoder(keras.layers.Layer):
             steps=self.steps,
             features=self.features,
             conditional=self.conditional,
+            variant=self.variant,
         )
         return config

@@ -1,9 +1,20 @@
 """`zoo.layers.LSTM`: a drop-in for `keras.layers.LSTM` with per-backend fast paths."""
 
+import inspect
+
 import keras
 from keras import tree
 
 from zoo import _fast, backends
+from zoo._errors import InputError
+from zoo.layers.variants import LSTMVariantCell, check_variant
+
+# The keyword arguments `keras.layers.LSTM` hands to its cell
+_CELL_ARGUMENTS = frozenset(inspect.signature(keras.layers.LSTMCell.__init__).parameters) - {
+    "self",
+    "units",
+    "kwargs",
+}
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -19,6 +30,21 @@ class LSTM(keras.layers.LSTM):
     layer falls back to Keras's own path, exactly as Keras does for cuDNN.
     With `ZOO_FAST_PATHS=0` (see `zoo._fast`) it is `keras.layers.LSTM`.
 
+    `variant` picks one of the cells compared by Greff et al. (2017), "LSTM:
+    A Search Space Odyssey" (`zoo.layers.variants` has the equations and
+    weights): "np" (no peepholes: the standard cell above, the default),
+    "vanilla" (peepholes from the cell state into the input, forget and
+    output gates), and vanilla with one change: "nig", "nfg", "nog" (no
+    input, forget, output gate: that gate is 1), "niaf", "noaf" (no input,
+    output activation: identity instead of tanh), "cifg" (coupled input and
+    forget gate: f = 1 - i, no forget weights) and "fgr" (full gate
+    recurrence: each gate reads the previous step's gates, a third state of
+    `3 * units` that `return_state` returns too and an `initial_state` of
+    `[h, c]` starts at zero). Every variant but "np" runs Keras's loop over
+    time steps (`LSTMVariantCell`), never a fused kernel; masking, dropout,
+    recurrent dropout, `return_sequences`, `return_state` and
+    `keras.layers.Bidirectional` work for all of them.
+
     Example:
 
     >>> layer = zoo.layers.LSTM(32, return_sequences=True)
@@ -26,14 +52,42 @@ class LSTM(keras.layers.LSTM):
     (4, 10, 32)
     """
 
-    def __init__(self, units, **kwargs):
-        super().__init__(units, **kwargs)
+    def __init__(self, units, variant="np", **kwargs):
+        if check_variant(variant) == "np":
+            super().__init__(units, **kwargs)
+        else:
+            self._init_variant(units, variant, kwargs)
+        self.variant = variant
         # Decided here, not at the first call: a reloaded model is compiled
         # before any call, and XLA must already know to stay away.
         if _fast.enabled() and self._may_fuse() and not backends.supports_jit():
             self.supports_jit = False  # the fused kernel does not compile under XLA
 
+    def _init_variant(self, units, variant, kwargs):
+        """`keras.layers.LSTM.__init__` with an `LSTMVariantCell` instead of an `LSTMCell`."""
+        use_cudnn = kwargs.pop("use_cudnn", "auto")
+        if use_cudnn is True:
+            raise InputError(
+                "use_cudnn=True needs the standard cell: a fused kernel computes no "
+                f"variant. Received: use_cudnn=True, variant={variant!r}"
+            )
+        cell_arguments = {k: kwargs.pop(k) for k in list(kwargs) if k in _CELL_ARGUMENTS}
+        cell = LSTMVariantCell(
+            units,
+            variant=variant,
+            dtype=kwargs.get("dtype"),
+            trainable=kwargs.get("trainable", True),
+            name="lstm_cell",
+            **cell_arguments,
+        )
+        kwargs.pop("implementation", None)
+        keras.layers.RNN.__init__(self, cell, **kwargs)
+        self.input_spec = keras.layers.InputSpec(ndim=3)
+        self.use_cudnn = use_cudnn
+
     def call(self, sequences, initial_state=None, mask=None, training=False):
+        if self.variant == "fgr" and isinstance(initial_state, (list, tuple)):
+            initial_state = _with_gate_state(initial_state)
         # On eager torch the common call (zero initial state, no mask, no
         # dropout to draw) goes straight to the fused kernel: `RNN.call`'s
         # state set-up, casts and dropout-mask bookkeeping cost a seventh of
@@ -57,6 +111,10 @@ class LSTM(keras.layers.LSTM):
         return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
+        if self.variant != "np":  # Keras's own loop: no fused kernel computes a variant
+            if tree.is_nested(mask):
+                mask = mask[0]
+            return keras.layers.RNN.inner_loop(self, sequences, initial_state, mask, training)
         fused = self._fused(sequences, initial_state, mask, training)
         if fused is not None:
             return fused
@@ -89,7 +147,12 @@ class LSTM(keras.layers.LSTM):
             return None
 
     def _may_fuse(self):
-        return self.use_cudnn in ("auto", True) and not self.recurrent_dropout
+        return (
+            self.variant == "np" and self.use_cudnn in ("auto", True) and not self.recurrent_dropout
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "variant": self.variant}
 
     def _dropped_inputs(self, sequences, training):
         # The same input dropout Keras applies before its fused path: one mask
@@ -101,3 +164,12 @@ class LSTM(keras.layers.LSTM):
             keras.ops.expand_dims(dp_mask, axis=1), keras.ops.shape(sequences)
         )
         return sequences * dp_mask
+
+
+def _with_gate_state(initial_state):
+    """An "fgr" layer's initial state; `[h, c]` (a caller that knows the
+    standard cell) gets the previous gates as zeros."""
+    if len(initial_state) != 2:
+        return initial_state
+    zeros = keras.ops.zeros_like(initial_state[0])
+    return [*initial_state, keras.ops.concatenate([zeros] * 3, axis=1)]

@@ -6,6 +6,7 @@ from zoo import _checks
 from zoo._errors import InputError
 from zoo._registry import register_model
 from zoo.layers import LSTM, Reverse, SequenceDecoder
+from zoo.layers.variants import check_variant
 from zoo.models._base import SequenceModel
 
 
@@ -20,6 +21,7 @@ def lstm_autoencoder(
     conditional=False,
     *,
     dropout=0.0,
+    variant="np",
     name=None,
 ):
     """LSTM autoencoder, future predictor and their composite.
@@ -47,6 +49,9 @@ def lstm_autoencoder(
             true future, read only while training; at inference it is ignored
             (pass zeros).
         dropout: float in [0, 1). Dropout after each encoder LSTM.
+        variant: str. The cell of every encoder and decoder LSTM, one of
+            Greff et al.'s (2017) variants (see `zoo.layers.LSTM`); "np",
+            the standard cell, by default.
         name: model name; defaults to `"lstm_autoencoder"`.
 
     Returns:
@@ -60,6 +65,7 @@ def lstm_autoencoder(
     decoder_units = _checks.check_units("decoder_units", decoder_units)
     future_steps = _checks.check_positive_int("future_steps", future_steps, minimum=0)
     dropout = _checks.check_rate("dropout", dropout)
+    variant = check_variant(variant)
     for argument, value in (("reverse", reverse), ("conditional", conditional)):
         if not isinstance(value, bool):
             raise InputError(f"Expected `{argument}` to be a bool. Received: {argument}={value!r}")
@@ -69,7 +75,7 @@ def lstm_autoencoder(
     x = sequence
     for i, units in enumerate(encoder_units):
         last = i == len(encoder_units) - 1
-        x = LSTM(units, return_sequences=not last, name=f"encoder_lstm_{i}")(x)
+        x = LSTM(units, return_sequences=not last, variant=variant, name=f"encoder_lstm_{i}")(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"encoder_dropout_{i}")(x)
     latent = keras.layers.Dense(latent_dim, name="latent")(x)
@@ -79,7 +85,12 @@ def lstm_autoencoder(
     inputs = keras.Input((timesteps, features), name="sequence")
     code = encoder(inputs)
     reconstruction_decoder = SequenceDecoder(
-        decoder_units, timesteps, features, conditional, name="reconstruction_decoder"
+        decoder_units,
+        timesteps,
+        features,
+        conditional,
+        variant=variant,
+        name="reconstruction_decoder",
     )
     produced_order = Reverse(name="reversed_input")(inputs) if reverse else inputs
     teacher = produced_order if conditional else None
@@ -92,7 +103,12 @@ def lstm_autoencoder(
     outputs = reconstruction
     if future_steps:
         future_decoder = SequenceDecoder(
-            decoder_units, future_steps, features, conditional, name="future_decoder"
+            decoder_units,
+            future_steps,
+            features,
+            conditional,
+            variant=variant,
+            name="future_decoder",
         )
         future_teacher = None
         if conditional:

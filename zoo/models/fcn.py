@@ -8,6 +8,7 @@ from zoo import _checks
 from zoo._errors import InputError
 from zoo._registry import register_model
 from zoo.layers import LSTM, AttentionPooling, SqueezeExcite, StepMask, ZeroMaskedSteps
+from zoo.layers.variants import check_variant
 from zoo.models._base import SequenceModel, head_output
 
 HEADS = ("classification", "regression", None)
@@ -57,6 +58,8 @@ _SHARED_DOC = """
         masking: bool. Skip padded steps (see above).
         mask_value: float. The value that marks a padded step (every feature
             equal to it).
+        variant: str. The LSTM's cell, one of Greff et al.'s (2017) variants
+            (see `zoo.layers.LSTM`); "np", the standard cell, by default.
         name: str. Model name; defaults to the builder's name.
 
     Returns:
@@ -86,6 +89,7 @@ def _build(
     dropout,
     masking,
     mask_value,
+    variant,
     name,
 ):
     # === Checks: every argument, before any layer exists ===
@@ -97,6 +101,7 @@ def _build(
         reduction = _checks.check_positive_int("reduction", reduction)
     head = _checks.check_choice("head", head, HEADS)
     dropout = _checks.check_rate("dropout", dropout)
+    variant = check_variant(variant)
     if len(kernel_sizes) != len(filters):
         raise InputError(
             f"Expected `kernel_sizes` to have one entry per filter ({len(filters)}). "
@@ -131,7 +136,7 @@ def _build(
         x = keras.layers.Masking(mask_value=float(mask_value), name="masking")(inputs)
     else:
         x = inputs
-    x = LSTM(units, return_sequences=attention, name="lstm")(x)
+    x = LSTM(units, return_sequences=attention, variant=variant, name="lstm")(x)
     if attention:
         x = AttentionPooling(name="attention")(x)
     if dropout:
@@ -177,6 +182,7 @@ def lstm_fcn(
     dropout=0.8,
     masking=False,
     mask_value=0.0,
+    variant="np",
     name=None,
 ):
     return _build(
@@ -194,6 +200,7 @@ def lstm_fcn(
         dropout=dropout,
         masking=masking,
         mask_value=mask_value,
+        variant=variant,
         name=name or "lstm_fcn",
     )
 
@@ -214,6 +221,7 @@ def mlstm_fcn(
     dropout=0.8,
     masking=False,
     mask_value=0.0,
+    variant="np",
     name=None,
 ):
     return _build(
@@ -231,6 +239,7 @@ def mlstm_fcn(
         dropout=dropout,
         masking=masking,
         mask_value=mask_value,
+        variant=variant,
         name=name or "mlstm_fcn",
     )
 

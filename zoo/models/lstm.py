@@ -6,6 +6,7 @@ from zoo import _checks
 from zoo._errors import InputError
 from zoo._registry import register_model
 from zoo.layers import LSTM
+from zoo.layers.variants import check_variant
 from zoo.models._base import SequenceModel, head_output
 
 HEADS = ("classification", "regression", None)
@@ -34,6 +35,10 @@ _SHARED_DOC = """
         mask_value: float. The value that marks a padded step.
         head_units: tuple of int. Hidden ReLU `Dense` layers before the
             output layer.
+        variant: str. The LSTM cell of every layer, one of Greff et al.'s
+            (2017) variants (see `zoo.layers.LSTM`): "np" (the standard cell,
+            default), "vanilla", "nig", "nfg", "nog", "niaf", "noaf",
+            "cifg", "fgr".
         name: str. Model name; defaults to the builder's name.
 
     Returns:
@@ -55,6 +60,7 @@ def _build(
     masking,
     mask_value,
     head_units,
+    variant,
     name,
 ):
     # === Checks: every argument, before any layer exists ===
@@ -64,6 +70,7 @@ def _build(
     dropout = _checks.check_rate("dropout", dropout)
     recurrent_dropout = _checks.check_rate("recurrent_dropout", recurrent_dropout)
     head_units = _checks.check_units("head_units", head_units, allow_empty=True)
+    variant = check_variant(variant)
     if head is None and head_units:
         raise InputError(
             "`head_units` needs a head; with head=None the model is the "
@@ -81,6 +88,7 @@ def _build(
             width,
             return_sequences=return_sequences or not is_last,
             recurrent_dropout=recurrent_dropout,
+            variant=variant,
             name=f"lstm_{i}",
         )
         if bidirectional:
@@ -113,6 +121,7 @@ def lstm(
     masking=False,
     mask_value=0.0,
     head_units=(),
+    variant="np",
     name=None,
 ):
     return _build(
@@ -128,6 +137,7 @@ def lstm(
         masking=masking,
         mask_value=mask_value,
         head_units=head_units,
+        variant=variant,
         name=name or "lstm",
     )
 
@@ -147,6 +157,7 @@ def stacked_lstm(
     masking=False,
     mask_value=0.0,
     head_units=(),
+    variant="np",
     name=None,
 ):
     return _build(
@@ -162,6 +173,7 @@ def stacked_lstm(
         masking=masking,
         mask_value=mask_value,
         head_units=head_units,
+        variant=variant,
         name=name or "stacked_lstm",
     )
 
