@@ -59,7 +59,7 @@ def test_the_spies_see_each_backends_shortcuts(served):
     _fit_and_predict()
     expected = {
         "torch": {"fused kernel", "graph walk", "lean predict"},
-        "tensorflow": {"fused kernel", "lean predict"},
+        "tensorflow": {"lean predict"},  # Keras's loop trains fastest (zoo/backends/tensorflow.py)
         "jax": set(),  # Keras's own paths measured fastest there (zoo/backends/jax.py)
     }
     assert served == expected.get(BACKEND, set())

@@ -25,14 +25,16 @@ from tests.helpers import plain_functional
 from zoo import backends
 
 BACKEND = keras.backend.backend()
-# jax has no fused kernel (Keras's scan measured fastest, zoo/backends/jax.py):
-# there every call is asked and declines, and the tests below say so
-FUSED = "fell back" if BACKEND == "jax" else "served"
+# jax and TensorFlow have no fused kernel (Keras's own loop measured fastest:
+# zoo/backends/jax.py, zoo/backends/tensorflow.py): there every call is asked
+# and declines, and the tests below say so
+NO_FUSED_KERNEL = BACKEND in ("jax", "tensorflow")
+FUSED = "fell back" if NO_FUSED_KERNEL else "served"
 ATOL = 1e-5
 NO_KERNEL = pytest.mark.skipif(
-    BACKEND == "jax",
-    reason="jax has no fused kernel to count or compare (Keras's scan measured fastest, "
-    "zoo/backends/jax.py); test_jax_declines_to_keras covers it",
+    NO_FUSED_KERNEL,
+    reason=f"{BACKEND} has no fused kernel to count or compare (Keras's loop measured "
+    f"fastest, zoo/backends/{BACKEND}.py); test_declines_to_keras covers it",
 )
 LENGTHS = [7, 5, 1, 3]  # right-padded batch: every sequence keeps at least one step
 
@@ -163,9 +165,9 @@ def test_the_fast_path_serves_standard_calls(monkeypatch):
     assert record == ["served"] * 4
 
 
-@pytest.mark.skipif(BACKEND != "jax", reason="only the jax fast path declines every call")
-def test_jax_declines_to_keras():
-    with pytest.raises(NotImplementedError, match="Keras's scan"):
+@pytest.mark.skipif(not NO_FUSED_KERNEL, reason="torch has a fused kernel: it serves")
+def test_declines_to_keras():
+    with pytest.raises(NotImplementedError, match="Keras's (scan|loop)"):
         backends.lstm(
             np.zeros((2, 3, 4), "float32"),
             np.zeros((2, 5), "float32"),
@@ -204,7 +206,7 @@ def test_bidirectional_with_a_mask_matches_keras():
         (
             {},
             np.arange(7)[None, :] >= np.array([0, 2, 6, 4])[:, None],  # left-padded
-            {"torch": ["fell back"], "jax": ["fell back"]}.get(BACKEND, ["served"]),
+            ["fell back"],  # torch packs right padding only; jax and TensorFlow always decline
         ),
     ],
     ids=["relu", "hard_sigmoid", "recurrent_dropout", "left_padded"],
@@ -225,7 +227,7 @@ def test_a_fully_masked_sequence_falls_back_on_torch_and_matches(monkeypatch):
     mask = np.arange(5)[None, :] < np.array([5, 0, 2])[:, None]
     ours, theirs = pair(return_sequences=True)
     got = keras.ops.convert_to_numpy(ours(x, mask=mask))
-    assert record == (["served"] if BACKEND == "tensorflow" else ["fell back"])
+    assert record == ["fell back"]
     np.testing.assert_allclose(got, keras.ops.convert_to_numpy(theirs(x, mask=mask)), atol=ATOL)
 
 
@@ -296,9 +298,8 @@ def test_the_fused_kernel_serves_each_mode(masked, monkeypatch):
     assert record == ["served"] * layers * (3 if BACKEND == "torch" else 2), "train step"
     del record[:]
     model.predict(x, batch_size=8, verbose=0)
-    # torch's lean predict: every batch; TensorFlow's lean predict is an XLA
-    # function of Keras's loop, where the kernel declines (traced once)
-    expected = {"torch": ["served"] * 4, "tensorflow": ["fell back"] * 2}[BACKEND]
+    # torch's lean predict: every batch
+    expected = {"torch": ["served"] * 4}[BACKEND]
     assert record == expected, "predict"
 
 
@@ -489,7 +490,7 @@ def test_tensorflow_predicts_through_xla_with_keras_loop(monkeypatch):
     model = _regressor()
     x = np.random.default_rng(7).normal(size=(20, 6, 3)).astype("float32")
     got = model.predict(x, batch_size=8, verbose=0)
-    # traced for the full and the last batch, each LSTM declining BlockLSTM
+    # traced for the full and the last batch, each LSTM running Keras's loop
     assert record == ["fell back"] * 4
     assert tf_paths._PREDICT_FUNCTIONS[model].xla is not None  # compiled, and kept
     np.testing.assert_allclose(got, plain_functional(model).predict(x, verbose=0), atol=1e-6)

@@ -6,9 +6,10 @@ needs around it:
 - zoo's shortcuts are off while the converter traces the model
   (`zoo._fast.disabled()`): every LSTM runs Keras's own loop over time steps,
   built from plain matrix products and gates that every converter knows,
-  instead of a fused kernel (TensorFlow's `BlockLSTM`, PyTorch's LSTM
-  operator) that the converters cannot read or translate only through
-  TensorFlow "Flex" ops. Keras's cuDNN paths are off too, for the same reason.
+  instead of a fused kernel (PyTorch's LSTM operator) or a lean predict
+  function (TensorFlow's XLA one) that the converters cannot read or
+  translate only through TensorFlow "Flex" ops. Keras's cuDNN paths are off
+  too, for the same reason.
 - the input signature is the model's own, with the batch and sequence
   lengths fixed where the route needs them fixed (see `export`), so a model
   that has only been through zoo's lean `predict` exports as well.

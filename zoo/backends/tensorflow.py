@@ -1,57 +1,24 @@
-"""Fast LSTM path for the tensorflow backend.
+"""The tensorflow backend's LSTM path: Keras's own loop, compiled by XLA to predict.
 
-On the CPU, without a mask, it is TensorFlow's fused `BlockLSTM` kernel (one
-op for the whole sequence, with its own gradient op); with a mask, a
-`tf.while_loop` whose input projection is hoisted out of the loop into one
-matrix product, masked the way Keras's loop masks (a masked step keeps the
-state and repeats the previous output, zeros before the first valid step).
-Neither route compiles under XLA, so a layer that may take them turns
-`supports_jit` off when it is built, as Keras does for cuDNN (Keras leaves XLA
-off on CPU-only machines anyway). On a GPU it declines, and
-`keras.layers.LSTM` runs its own cuDNN path.
+Training runs Keras's own loop, because it measured fastest where it counts.
+Side by side in one process (`fit` samples/s, zoo's model over the same model
+from `keras.layers.LSTM`; `python -m benchmarks.run` and
+`python -m benchmarks.tf_training_routes`, docs/speed.md): TensorFlow's fused
+`BlockLSTM` kernel 1.9 at the small benchmark size but 0.5 to 0.9 at the
+standard and large ones; one XLA-compiled loop per layer 1.4 / 0.86 / 0.51;
+the whole train step under `jit_compile=True` 1.9 / 1.0 / 0.2 to 0.4. None is
+at or above Keras's layer at every size, so this fast path declines every call
+(as on jax): on the CPU the layer runs Keras's `tf.while_loop`, and on a GPU
+Keras's own cuDNN path, which `keras.layers.LSTM` tries before its loop.
 
-Inference on the CPU is the exception: Keras's own loop compiled by XLA
-predicts about twice as fast as BlockLSTM (standard benchmark size, 2 cores:
-15.8k against 7.3k samples/s), so the lean predict function is an XLA
-function, traced inside `portable_lstm()`, where this path declines.
-
-Read from tensorflow-cpu 2.21.0: `tensorflow.python.ops.rnn_grad` (private)
-registers BlockLSTM's gradient; `import tensorflow` loads it too, and the
-import here says the gradient is needed.
+Prediction is where XLA wins: the lean `predict` runs the forward call as one
+`tf.function(jit_compile=True)` of Keras's loop, 2.3 to 6.7 times Keras's own
+`predict` at the three benchmark sizes (docs/speed.md).
 """
 
-import contextlib
-import threading
 import weakref
 
 import tensorflow as tf
-from keras import ops
-from tensorflow.python.ops import rnn_grad  # noqa: F401 (registers BlockLSTM's gradient)
-
-
-class _Portable(threading.local):
-    depth = 0  # how many `portable_lstm()` blocks this thread is in
-
-
-_portable = _Portable()
-
-
-@contextlib.contextmanager
-def portable_lstm():
-    """Within this block `lstm` declines, so layers run Keras's loop (which XLA compiles)."""
-    _portable.depth += 1
-    try:
-        yield
-    finally:
-        _portable.depth -= 1
-
-
-def supports_jit():
-    return False  # neither BlockLSTM nor the while loop compiles under XLA
-
-
-def eager_layer_calls():
-    return False  # TensorFlow traces the model: `Layer.__call__` costs nothing per batch
 
 
 def lstm(
@@ -67,78 +34,17 @@ def lstm(
     go_backwards=False,
     unroll=False,
 ):
-    if _portable.depth:
-        raise NotImplementedError("tensorflow: Keras's loop compiles under XLA, BlockLSTM does not")
-    if tf.config.list_logical_devices("GPU"):
-        raise NotImplementedError("tensorflow on a GPU: keras.layers.LSTM's own cuDNN path serves")
-    kernel = ops.convert_to_tensor(kernel)
-    recurrent_kernel = ops.convert_to_tensor(recurrent_kernel)
-    units = recurrent_kernel.shape[0]
-    bias = tf.zeros([4 * units], kernel.dtype) if bias is None else ops.convert_to_tensor(bias)
-    x = tf.transpose(tf.cast(ops.convert_to_tensor(inputs), kernel.dtype), [1, 0, 2])  # (T, B, F)
-    if go_backwards:
-        x = tf.reverse(x, [0])
-    h0 = tf.cast(ops.convert_to_tensor(initial_h), kernel.dtype)
-    c0 = tf.cast(ops.convert_to_tensor(initial_c), kernel.dtype)
-    if mask is None:
-        outputs, h, c = _block_lstm(x, h0, c0, kernel, recurrent_kernel, bias)
-    else:
-        keep = tf.transpose(tf.cast(ops.convert_to_tensor(mask), tf.bool), [1, 0])[..., None]
-        if go_backwards:
-            keep = tf.reverse(keep, [0])
-        outputs, h, c = _masked_loop(x, h0, c0, keep, kernel, recurrent_kernel, bias)
-    last = outputs[-1]
-    outputs = tf.transpose(outputs, [1, 0, 2]) if return_sequences else last[:, None]
-    return last, outputs, [h, c]
-
-
-def _block_lstm(x, h0, c0, kernel, recurrent_kernel, bias):
-    # BlockLSTM (V1), not V2: TensorFlow registers V1's gradient op for V2,
-    # which reads the gates in V1's order, so V2's gradients come out wrong.
-    # V1 orders the gates input, candidate, forget, output (Keras: input,
-    # forget, candidate, output) and adds `forget_bias`, set to 0 here.
-    def icfo(w):
-        i, f, c, o = tf.split(w, 4, axis=-1)
-        return tf.concat([i, c, f, o], axis=-1)
-
-    units = recurrent_kernel.shape[0]
-    no_peephole = tf.zeros([units], x.dtype)
-    _, cs, _, _, _, _, h = tf.raw_ops.BlockLSTM(
-        seq_len_max=tf.cast(tf.shape(x)[0], tf.int64),
-        x=x,
-        cs_prev=c0,
-        h_prev=h0,
-        w=icfo(tf.concat([kernel, recurrent_kernel], axis=0)),
-        wci=no_peephole,
-        wcf=no_peephole,
-        wco=no_peephole,
-        b=icfo(bias),
-        forget_bias=0.0,
-        cell_clip=-1.0,  # negative: no clipping
-        use_peephole=False,
+    raise NotImplementedError(
+        "tensorflow: Keras's loop (CPU) and cuDNN path (GPU) train fastest; XLA serves predict"
     )
-    return h, h[-1], cs[-1]
 
 
-def _masked_loop(x, h0, c0, keep, kernel, recurrent_kernel, bias):
-    projected = tf.einsum("tbf,fg->tbg", x, kernel) + bias
-    steps = tf.shape(x)[0]
-    outputs = tf.TensorArray(x.dtype, size=steps)
+def supports_jit():
+    return True  # Keras's loop compiles under XLA
 
-    def body(t, h, c, out, outputs):
-        z = projected[t] + tf.matmul(h, recurrent_kernel)
-        i, f, g, o = tf.split(z, 4, axis=-1)
-        c_new = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
-        h_new = tf.sigmoid(o) * tf.tanh(c_new)
-        valid = keep[t]
-        h_new, c_new = tf.where(valid, h_new, h), tf.where(valid, c_new, c)
-        out = tf.where(valid, h_new, out)
-        return t + 1, h_new, c_new, out, outputs.write(t, out)
 
-    _, h, c, _, outputs = tf.while_loop(
-        lambda t, *_: t < steps, body, (0, h0, c0, tf.zeros_like(h0), outputs)
-    )
-    return outputs.stack(), h, c
+def eager_layer_calls():
+    return False  # TensorFlow traces the model: `Layer.__call__` costs nothing per batch
 
 
 _PREDICT_FUNCTIONS = weakref.WeakKeyDictionary()
@@ -165,14 +71,10 @@ class _Forward:
         def forward(batch):
             return model(batch, training=False)
 
-        def forward_xla(batch):
-            with portable_lstm():  # traced once per shape: the XLA function keeps Keras's loop
-                return forward(batch)
-
         self.plain = tf.function(forward, reduce_retracing=True)
         self.xla = None
         if not tf.config.list_logical_devices("GPU"):
-            self.xla = tf.function(forward_xla, jit_compile=True, reduce_retracing=True)
+            self.xla = tf.function(forward, jit_compile=True, reduce_retracing=True)
 
     def __call__(self, batch):
         if self.xla is not None:
