@@ -233,7 +233,8 @@ def test_grid_search_cross_validation_and_pipeline():
     x, names, _ = labelled_waves(n=120)
     x[..., 1] *= 1000.0  # a pipeline needs its scaler here
     fast = {"epochs": 25, "learning_rate": 0.01, "batch_size": 16, "random_state": 0}
-    pipe = make_pipeline(SequenceScaler(), LSTMClassifier(**fast))
+    # the search's mechanics (cloning, set_params, refit) need no accuracy: 3 epochs
+    pipe = make_pipeline(SequenceScaler(), LSTMClassifier(**{**fast, "epochs": 3}))
     search = GridSearchCV(pipe, {"lstmclassifier__units": [4, 16]}, cv=2)
     search.fit(x, names)
     assert sorted(search.cv_results_["param_lstmclassifier__units"]) == [4, 16]
