@@ -91,7 +91,7 @@ def test_labelled_sequences_and_composite_conditional_model(tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["--train", tmp_path / "train.npz", "--test", tmp_path / "test.npz"]
     argv += ["--normal-label", "sine", "--future-steps", "5", "--conditional"]
-    argv += ["--epochs", "30", "--out", out]
+    argv += ["--epochs", "12", "--out", out]
     status, _, stderr = run_in_process(autoencode.main, argv + FAST, capsys)
     assert status == 0, stderr
     metrics = json.loads((out / "metrics.json").read_text())
