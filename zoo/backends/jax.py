@@ -7,6 +7,10 @@ the input projection hoisted out of the loop into one matrix product
 3.2 / 5.9 ms (XLA on the CPU slices the projected sequence slowly); scans
 unrolled 2, 5, 10 steps 1.2 / 6.4, 9.3, 18.8 ms; one product of [x, h] with
 the stacked kernels 1.4 / 5.8 ms; a fully unrolled Python loop 1.8 / 71 ms.
+(One-off measurements of the first round; the script was not kept.
+`python -m benchmarks.run --backends jax` measures zoo's layer, which is
+Keras's scan, against a hand-written `lax.scan` under `jax.jit`,
+`benchmarks/references.py`; docs/speed.md has its figures.)
 None beats Keras's loop, so this fast path declines every call: on the CPU
 the layer runs Keras's scan, and on a GPU Keras's own cuDNN path
 (`jax.experimental.rnn`), which `keras.layers.LSTM` tries before its loop.
