@@ -4,10 +4,10 @@ Each entry: (kwargs, toy-task kind, expected output shape without the batch
 axis). `test_models.py` runs every case through `helpers.check_builder`, and
 fails if a registered builder has no case, so a new model gets every check.
 A case with `masking=True` trains and predicts on sequences right-padded with
-its `mask_value` (99.0, -1.0 and the default 0.0 all appear below). A few
-cases take one of Greff et al.'s LSTM variants (`variant=`); every variant
-goes through save and reload in tests/test_variants.py and across backends in
-tests/portability.py.
+its `mask_value` (99.0, -1.0 and the default 0.0 all appear below). Each of
+Greff et al.'s LSTM variants but the default "np" is the `variant=` of one
+case, so every variant goes through every check here; tests/test_variants.py
+checks their numbers and tests/portability.py moves them across backends.
 """
 
 CASES = {
@@ -20,11 +20,12 @@ CASES = {
                 head="regression",
                 num_outputs=2,
                 head_units=(8,),
+                variant="nog",
             ),
             "regression",
             (2,),
         ),
-        (dict(input_shape=(10, 3), units=8, head=None), "features", (8,)),
+        (dict(input_shape=(10, 3), units=8, head=None, variant="niaf"), "features", (8,)),
         (
             dict(
                 input_shape=(None, 2),
@@ -61,7 +62,13 @@ CASES = {
             (1,),
         ),
         (
-            dict(input_shape=(10, 3), units=(8, 8), num_classes=3, return_sequences=True),
+            dict(
+                input_shape=(10, 3),
+                units=(8, 8),
+                num_classes=3,
+                return_sequences=True,
+                variant="noaf",
+            ),
             "classification",
             (10, 3),
         ),
@@ -159,11 +166,16 @@ CASES = {
                 head="regression",
                 num_outputs=2,
                 dropout=0.1,
+                variant="nig",
             ),
             "regression",
             (2,),
         ),
-        (dict(input_shape=(10, 3), units=4, filters=(8, 16, 8), head=None), "features", (12,)),
+        (
+            dict(input_shape=(10, 3), units=4, filters=(8, 16, 8), head=None, variant="nfg"),
+            "features",
+            (12,),
+        ),
         (
             dict(
                 input_shape=(None, 2),

@@ -282,3 +282,18 @@ def test_only_the_standard_cell_may_fuse():
         model = builder((STEPS, FEATURES), variant="noaf", **kwargs)
         lstms = [la for la in model._flatten_layers() if isinstance(la, keras.layers.LSTM)]
         assert lstms and all(la.variant == "noaf" for la in lstms), builder.__name__
+
+
+def test_every_variant_exports_to_onnx_with_keras_numbers(tmp_path):
+    import onnxruntime
+
+    model = all_variants_model(6, 3, units=3)
+    x = np.random.default_rng(5).normal(size=(2, 6, 3)).astype("float32")
+    zoo.export(model, tmp_path / "variants.onnx", format="onnx")
+    session = onnxruntime.InferenceSession(
+        str(tmp_path / "variants.onnx"), providers=["CPUExecutionProvider"]
+    )
+    (got,) = session.run(None, {session.get_inputs()[0].name: x})
+    want = model.predict(x, verbose=0)
+    assert got.shape == want.shape == (2, 3 * len(VARIANTS))
+    np.testing.assert_allclose(got, want, atol=1e-5)
