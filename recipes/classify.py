@@ -16,6 +16,8 @@ learning_curves.png and confusion_matrix.png (and with --plot-gates gates.png,
 `zoo.inspect.plot_gates` on the first test sequences).
 """
 
+from typing import NamedTuple
+
 import keras
 import numpy as np
 from sklearn.dummy import DummyClassifier
@@ -103,23 +105,9 @@ def main(argv=None):
     keras.utils.set_random_seed(args.seed)
 
     # === Load and prepare ===
-    x_train, y_train, x_test, y_test, dataset = _data.labelled(
-        train=args.train,
-        test=args.test,
-        dataset=args.dataset,
-        label_column=args.label_column,
-        seed=args.seed,
+    x_train, y_train, x_test, y_test, dataset, normalization, scaler, padded, encoder = (
+        load_prepared(args, args.seed)
     )
-    _data.check_classes(y_train, dataset)
-    _data.check_test_classes(y_train, y_test, dataset)
-    x_train, x_test = data.same_length(x_train, x_test)
-    normalization = resolve_normalization(args.normalize, x_train)
-    # global: one scaler per channel, fit on the training steps (NaN ignored, kept)
-    scaler = _data.sequence_scaler("standard", x_train) if normalization == "global" else None
-    x_train, padded_train = prepare(x_train, normalization, scaler)
-    x_test, padded_test = prepare(x_test, normalization, scaler)
-    padded = padded_train or padded_test
-    encoder = LabelEncoder().fit(y_train)
     labels_train = encoder.transform(y_train)
     held_out = args.val_split
     if held_out is None:
@@ -244,6 +232,51 @@ def main(argv=None):
         run=run,
         exports=args.export,
         timesteps=x_train.shape[1],
+    )
+
+
+class Prepared(NamedTuple):
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    dataset: str
+    normalization: str  # --normalize with "auto" decided
+    scaler: object  # the per-channel scaler of "global", else None
+    padded: bool  # whether any sequence is padded (the model then masks)
+    encoder: LabelEncoder  # fitted on the training labels
+
+
+def load_prepared(args, seed):
+    """The labelled data of `data_flags` (`--dataset` or `--train [--test]`),
+    checked and prepared by `--normalize`, as every classifier recipe reads it
+    (`seed` splits a test quarter off `--train` when there is no --test)."""
+    x_train, y_train, x_test, y_test, dataset = _data.labelled(
+        train=args.train,
+        test=args.test,
+        dataset=args.dataset,
+        label_column=args.label_column,
+        seed=seed,
+    )
+    _data.check_classes(y_train, dataset)
+    _data.check_test_classes(y_train, y_test, dataset)
+    x_train, x_test = data.same_length(x_train, x_test)
+    normalization = resolve_normalization(args.normalize, x_train)
+    # global: one scaler per channel, fit on the training steps (NaN ignored, kept)
+    scaler = _data.sequence_scaler("standard", x_train) if normalization == "global" else None
+    x_train, padded_train = prepare(x_train, normalization, scaler)
+    x_test, padded_test = prepare(x_test, normalization, scaler)
+    encoder = LabelEncoder().fit(y_train)
+    return Prepared(
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        dataset,
+        normalization,
+        scaler,
+        padded_train or padded_test,
+        encoder,
     )
 
 

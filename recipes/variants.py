@@ -19,11 +19,10 @@ import time
 
 import keras
 import numpy as np
-from sklearn.preprocessing import LabelEncoder
 
 import zoo
 import zoo.training
-from recipes import _artifacts, _cli, _data, _plots, classify
+from recipes import _artifacts, _cli, _plots, classify
 from zoo import data
 from zoo.layers import VARIANTS
 
@@ -106,22 +105,9 @@ def main(argv=None):
     out = args.out
 
     # === Load and prepare (as recipes.classify does) ===
-    x_train, y_train, x_test, y_test, dataset = _data.labelled(
-        train=args.train,
-        test=args.test,
-        dataset=args.dataset,
-        label_column=args.label_column,
-        seed=args.seeds[0],
+    x_train, y_train, x_test, y_test, dataset, _, _, padded, encoder = classify.load_prepared(
+        args, args.seeds[0]
     )
-    _data.check_classes(y_train, dataset)
-    _data.check_test_classes(y_train, y_test, dataset)
-    x_train, x_test = data.same_length(x_train, x_test)
-    normalization = classify.resolve_normalization(args.normalize, x_train)
-    scaler = _data.sequence_scaler("standard", x_train) if normalization == "global" else None
-    x_train, padded_train = classify.prepare(x_train, normalization, scaler)
-    x_test, padded_test = classify.prepare(x_test, normalization, scaler)
-    padded = padded_train or padded_test
-    encoder = LabelEncoder().fit(y_train)
     labels_train, labels_test = encoder.transform(y_train), encoder.transform(y_test)
     units = _cli.builder_units(args.model, args.units)
     policy = _cli.policy_from(args)
