@@ -13,7 +13,7 @@ import numpy as np
 
 from zoo import _fast
 from zoo._errors import InputError
-from zoo.layers.variants import step
+from zoo.layers.variants import next_states, step
 
 QUANTITIES = ("input", "forget", "output", "candidate", "cell", "hidden")
 
@@ -188,10 +188,9 @@ def _replay(lstm, sequences, initial_state, mask):
         values = step(lstm.cell, variant, keras.ops.convert_to_tensor(sequences[:, t]), tensors)
         values = {k: numpy(v) for k, v in values.items()}
         keep = mask[:, t, None]
-        new_states = [values["hidden"], values["cell"]]
-        if variant == "fgr":
-            new_states.append(values["gates"])
-        states = [np.where(keep, new, old) for new, old in zip(new_states, states, strict=False)]
+        states = [
+            np.where(keep, new, old) for new, old in zip(next_states(values), states, strict=False)
+        ]
         for q in ("input", "forget", "output", "candidate"):
             traces[q][:, t] = np.where(keep, values[q], np.nan)
         traces["hidden"][:, t] = states[0]

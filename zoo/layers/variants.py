@@ -42,19 +42,14 @@ gates that exist, and for "fgr" `gate_recurrent_kernel` (3 * units, 3 * units).
 import keras
 from keras import ops
 
-from zoo._errors import InputError
+from zoo import _checks
 
 VARIANTS = ("np", "vanilla", "nig", "nfg", "nog", "niaf", "noaf", "cifg", "fgr")
 
 
 def check_variant(variant):
     """Returns `variant` if it names one of `VARIANTS`, else raises `zoo.InputError`."""
-    if not isinstance(variant, str) or variant not in VARIANTS:
-        raise InputError(
-            f"Expected `variant` to be one of {list(VARIANTS)} (Greff et al., 2017). "
-            f"Received: variant={variant!r}"
-        )
-    return variant
+    return _checks.check_choice("variant", variant, VARIANTS)
 
 
 def blocks(variant):
@@ -133,6 +128,11 @@ def step(cell, variant, x, states):
     if variant == "fgr":
         values["gates"] = ops.concatenate([i, f, o], axis=1)
     return values
+
+
+def next_states(values):
+    """The cell's states after a `step`: h and c, and for "fgr" its gates."""
+    return [values["hidden"], values["cell"], *([values["gates"]] if "gates" in values else [])]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -223,10 +223,7 @@ class LSTMVariantCell(keras.layers.LSTMCell):
         if training and 0.0 < self.recurrent_dropout < 1.0:
             h = h * self.get_recurrent_dropout_mask(h)
         values = step(self, self.variant, inputs, [h, *states[1:]])
-        new_states = [values["hidden"], values["cell"]]
-        if self.variant == "fgr":
-            new_states.append(values["gates"])
-        return values["hidden"], new_states
+        return values["hidden"], next_states(values)
 
     def get_config(self):
         return {**super().get_config(), "variant": self.variant}
