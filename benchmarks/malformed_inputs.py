@@ -109,6 +109,15 @@ def add(name, group, recipe, build, mentions=(), **kwargs):
     case(name, group, recipe, mentions, **kwargs)(build)
 
 
+def train_case(group, name, mentions, make, recipe, file, argv=(), control=False, label=None):
+    """A case whose input is one --train file, `make()`'s content (the families below)."""
+
+    def build(d):
+        return ["--train", write(d, file, make()), *argv]
+
+    add(f"{label or group}: {name}", group, recipe, build, mentions, control=control)
+
+
 # === Valid base data ===
 
 N, STEPS = 40, 16
@@ -209,10 +218,7 @@ TS_FIRST = 7  # the first data line of `ts_text()`
 
 
 def ts_case(name, mentions, make, recipe="classify", control=False):
-    def build(d):
-        return ["--train", write(d, "bad.ts", make())]
-
-    add(f"ts: {name}", "ts", recipe, build, mentions, control=control)
+    train_case("ts", name, mentions, make, recipe, "bad.ts", control=control)
 
 
 for token in ("inf", "-inf", "1e39", "-1e39", "1e400", "Infinity"):
@@ -375,10 +381,7 @@ CSV_FIRST = 2  # the first data line of `csv_text()`
 
 
 def csv_case(name, mentions, make, recipe="classify", argv=(), control=False, file="bad.csv"):
-    def build(d):
-        return ["--train", write(d, file, make()), *argv]
-
-    add(f"csv: {name}", "csv", recipe, build, mentions, control=control)
+    train_case("csv", name, mentions, make, recipe, file, argv, control)
 
 
 for token in ("inf", "-inf", "1e39", "-1e39", "1e400", "Infinity"):
@@ -518,10 +521,7 @@ csv_case(
 
 
 def npz_case(name, mentions, make, recipe="classify", argv=(), control=False, file="bad.npz"):
-    def build(d):
-        return ["--train", write(d, file, make()), *argv]
-
-    add(f"npz: {name}", "npz", recipe, build, mentions, control=control)
+    train_case("npz", name, mentions, make, recipe, file, argv, control)
 
 
 def good_arrays(n=N, classes=("a", "b")):
@@ -1154,10 +1154,7 @@ series_case(
 
 
 def s2n_case(name, mentions, make, file="reg.npz", argv=()):
-    def build(d):
-        return ["--train", write(d, file, make()), *argv]
-
-    add(f"series-to-number: {name}", "series-to-number", "regress", build, mentions)
+    train_case("series-to-number", name, mentions, make, "regress", file, argv)
 
 
 def reg_arrays(n=N):
@@ -1278,10 +1275,7 @@ resume_changed(["--window", "9"], "regress", mentions=("--window",))
 
 
 def sequences_case(name, mentions, make, recipe, argv=(), file="seq.npz"):
-    def build(d):
-        return ["--train", write(d, file, make()), *argv]
-
-    add(f"sequences ({recipe}): {name}", "sequences", recipe, build, mentions)
+    train_case("sequences", name, mentions, make, recipe, file, argv, label=f"sequences ({recipe})")
 
 
 for recipe, normal in (
