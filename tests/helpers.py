@@ -6,7 +6,8 @@ loss went down, predicts, round-trips `get_config`/`from_config`, saves to
 `.keras` and reloads (with `safe_mode=True`) with equal outputs. A masking
 case trains and predicts on right-padded sequences (padded with its
 `mask_value`) and must give each padded sequence the outputs of the same
-sequence unpadded.
+sequence unpadded. `pair` and `outputs_and_gradients` compare one zoo LSTM
+layer with Keras's (test_fast_paths.py, test_variants.py).
 """
 
 import keras
@@ -186,3 +187,56 @@ def all_variants_model(timesteps, features, units):
     ]
     outputs = keras.layers.Concatenate()(branches)
     return zoo.models._base.SequenceModel(inputs, outputs, name="all_variants")
+
+
+def pair(units=5, features=3, seed=0, **kwargs):
+    """A zoo and a Keras LSTM holding the same random weights."""
+    rng = np.random.default_rng(seed)
+    ours = zoo.layers.LSTM(units, **kwargs)
+    theirs = keras.layers.LSTM(units, **kwargs)
+    for layer in (ours, theirs):
+        layer.build((None, None, features))
+    weights = [rng.normal(scale=0.5, size=w.shape).astype("float32") for w in ours.get_weights()]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    return ours, theirs
+
+
+def outputs_and_gradients(layer, x, h0, c0, mask, upstream):
+    """The layer's (output, h, c) and the gradients of a fixed weighted sum of
+    them with respect to x, h0, c0 and the layer's weights, as NumPy."""
+    np_ = keras.ops.convert_to_numpy
+    if keras.backend.backend() == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        def loss(weights, x, h0, c0):
+            (out, h, c), _ = layer.stateless_call(
+                weights, fixed, x, initial_state=[h0, c0], mask=mask
+            )
+            total = sum(jnp.sum(t * u) for t, u in zip((out, h, c), upstream, strict=True))
+            return total, (out, h, c)
+
+        weights = [v.value for v in layer.trainable_variables]
+        fixed = [v.value for v in layer.non_trainable_variables]  # the seed generator's state
+        grads, values = jax.grad(loss, argnums=(0, 1, 2, 3), has_aux=True)(weights, x, h0, c0)
+        grads = [*grads[1:], *grads[0]]
+    elif keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        x, h0, c0 = (tf.constant(a) for a in (x, h0, c0))
+        with tf.GradientTape() as tape:
+            tape.watch([x, h0, c0])
+            values = layer(x, initial_state=[h0, c0], mask=mask)
+            total = sum(tf.reduce_sum(t * u) for t, u in zip(values, upstream, strict=True))
+        grads = tape.gradient(total, [x, h0, c0, *[v.value for v in layer.trainable_variables]])
+    else:
+        import torch
+
+        x, h0, c0 = (torch.tensor(a, requires_grad=True) for a in (x, h0, c0))
+        values = layer(x, initial_state=[h0, c0], mask=None if mask is None else torch.tensor(mask))
+        total = sum((t * torch.tensor(u)).sum() for t, u in zip(values, upstream, strict=True))
+        grads = torch.autograd.grad(
+            total, [x, h0, c0, *[v.value for v in layer.trainable_variables]]
+        )
+    return [np_(v) for v in values], [np_(g) for g in grads]

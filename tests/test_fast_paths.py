@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import zoo
-from tests.helpers import plain_functional
+from tests.helpers import outputs_and_gradients, pair, plain_functional
 from zoo import backends
 
 BACKEND = keras.backend.backend()
@@ -41,19 +41,6 @@ LENGTHS = [7, 5, 1, 3]  # right-padded batch: every sequence keeps at least one 
 
 def right_padded(steps=7):
     return np.arange(steps)[None, :] < np.array(LENGTHS)[:, None]
-
-
-def pair(units=5, features=3, seed=0, **kwargs):
-    """A zoo and a Keras LSTM holding the same random weights."""
-    rng = np.random.default_rng(seed)
-    ours = zoo.layers.LSTM(units, **kwargs)
-    theirs = keras.layers.LSTM(units, **kwargs)
-    for layer in (ours, theirs):
-        layer.build((None, None, features))
-    weights = [rng.normal(scale=0.5, size=w.shape).astype("float32") for w in ours.get_weights()]
-    ours.set_weights(weights)
-    theirs.set_weights(weights)
-    return ours, theirs
 
 
 def _spy_on_fallbacks(monkeypatch):
@@ -80,46 +67,6 @@ def _spy_on_fallbacks(monkeypatch):
 
     monkeypatch.setattr(backends, "lstm", spy)
     return record
-
-
-def outputs_and_gradients(layer, x, h0, c0, mask, upstream):
-    """The layer's (output, h, c) and the gradients of a fixed weighted sum of
-    them with respect to x, h0, c0 and the layer's weights, as NumPy."""
-    np_ = keras.ops.convert_to_numpy
-    if BACKEND == "jax":
-        import jax
-        import jax.numpy as jnp
-
-        def loss(weights, x, h0, c0):
-            (out, h, c), _ = layer.stateless_call(
-                weights, fixed, x, initial_state=[h0, c0], mask=mask
-            )
-            total = sum(jnp.sum(t * u) for t, u in zip((out, h, c), upstream, strict=True))
-            return total, (out, h, c)
-
-        weights = [v.value for v in layer.trainable_variables]
-        fixed = [v.value for v in layer.non_trainable_variables]  # the seed generator's state
-        grads, values = jax.grad(loss, argnums=(0, 1, 2, 3), has_aux=True)(weights, x, h0, c0)
-        grads = [*grads[1:], *grads[0]]
-    elif BACKEND == "tensorflow":
-        import tensorflow as tf
-
-        x, h0, c0 = (tf.constant(a) for a in (x, h0, c0))
-        with tf.GradientTape() as tape:
-            tape.watch([x, h0, c0])
-            values = layer(x, initial_state=[h0, c0], mask=mask)
-            total = sum(tf.reduce_sum(t * u) for t, u in zip(values, upstream, strict=True))
-        grads = tape.gradient(total, [x, h0, c0, *[v.value for v in layer.trainable_variables]])
-    else:
-        import torch
-
-        x, h0, c0 = (torch.tensor(a, requires_grad=True) for a in (x, h0, c0))
-        values = layer(x, initial_state=[h0, c0], mask=None if mask is None else torch.tensor(mask))
-        total = sum((t * torch.tensor(u)).sum() for t, u in zip(values, upstream, strict=True))
-        grads = torch.autograd.grad(
-            total, [x, h0, c0, *[v.value for v in layer.trainable_variables]]
-        )
-    return [np_(v) for v in values], [np_(g) for g in grads]
 
 
 @pytest.mark.parametrize("return_sequences", [True, False], ids=["sequences", "last"])

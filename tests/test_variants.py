@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import zoo
-from tests.helpers import all_variants_model, assert_same_outputs
-from tests.test_fast_paths import outputs_and_gradients, pair
+from tests.helpers import all_variants_model, assert_same_outputs, outputs_and_gradients, pair
 from zoo.layers import VARIANTS
 
 UNITS, FEATURES, STEPS, BATCH = 3, 2, 5, 3
