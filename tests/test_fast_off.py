@@ -60,7 +60,7 @@ def test_the_spies_see_each_backends_shortcuts(served):
     expected = {
         "torch": {"fused kernel", "graph walk", "lean predict"},
         "tensorflow": {"lean predict"},  # Keras's loop trains fastest (zoo/backends/tensorflow.py)
-        "jax": set(),  # Keras's own paths measured fastest there (zoo/backends/jax.py)
+        "jax": {"lean predict"},  # Keras's scan trains fastest (zoo/backends/jax.py)
     }
     assert served == expected.get(BACKEND, set())
 

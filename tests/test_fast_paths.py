@@ -283,12 +283,42 @@ def test_lean_predict_serves_arrays_and_matches_keras(monkeypatch):
     want = plain_functional(model).predict(x, batch_size=32, verbose=0)
     assert isinstance(got, np.ndarray) and got.shape == (70, 2)
     np.testing.assert_allclose(got, want, atol=1e-6, rtol=0)
-    if BACKEND == "jax":  # Keras's jitted predict measured as fast: no lean path
-        assert record == []
-    else:
-        assert record == [32, 32, 6]
+    assert record == [32, 32, 6]
     tensor = keras.ops.convert_to_tensor(x)  # a backend tensor is served too
     np.testing.assert_allclose(model.predict(tensor, verbose=0), want, atol=1e-6, rtol=0)
+
+
+def test_lean_predict_uses_the_weights_of_the_moment(monkeypatch):
+    """A compiled forward function is cached per model; new weights reach it."""
+    record = _spy_on_predict(monkeypatch)
+    model = _regressor()
+    x = np.random.default_rng(2).normal(size=(8, 6, 3)).astype("float32")
+    before = model.predict(x, verbose=0)
+    model.set_weights([w + 0.1 for w in model.get_weights()])
+    after = model.predict(x, verbose=0)
+    assert record == [8, 8]
+    assert np.abs(after - before).max() > 1e-3
+    np.testing.assert_allclose(after, plain_functional(model).predict(x, verbose=0), atol=1e-6)
+
+
+def test_stateful_layers_predict_as_in_keras(monkeypatch):
+    """On TensorFlow and torch, Keras's predict starts each batch from the
+    previous batch's final state and the lean loop does too; jax's lean
+    predict declines stateful models (Keras 3.15's jax predict carries no
+    state from batch to batch, and its own predict keeps that behaviour)."""
+    record = _spy_on_predict(monkeypatch)
+    inputs = keras.Input(batch_shape=(4, 6, 3))
+    outputs = zoo.layers.LSTM(5, stateful=True)(inputs)
+    model = zoo.models.SequenceModel(inputs, outputs)
+    plain = plain_functional(model)
+    x = np.random.default_rng(3).normal(size=(8, 6, 3)).astype("float32")
+    x[4:] = x[:4]  # the same batch twice: different outputs only if the state carries
+    got = model.predict(x, batch_size=4, verbose=0)
+    model.layers[1].reset_states()
+    want = plain.predict(x, batch_size=4, verbose=0)
+    np.testing.assert_allclose(got, want, atol=1e-6, rtol=0)
+    carried = np.abs(got[4:] - got[:4]).max() > 1e-3
+    assert (carried, record) == ((False, []) if BACKEND == "jax" else (True, [4, 4]))
 
 
 def test_lean_predict_handles_dict_inputs_and_outputs():

@@ -22,9 +22,10 @@ release newer than the one below breaks a shortcut. Tests flip it with
 Tested against keras 3.15.1 with tensorflow-cpu 2.21.0, jax 0.10.2 and torch
 2.13.0 (constraints.txt). The private Keras attributes the walk reads
 (`Functional._run_through_graph`, `_nodes_by_depth`, `_standardize_inputs`,
-`KerasTensor._keras_mask`, `Layer._remat_mode`; see `walk.py`) were read from
-keras 3.15.1; `make test-keras-next` runs the suite against Keras's
-nightly build to see them change before a release ships.
+`KerasTensor._keras_mask`, `Layer._remat_mode`; see `walk.py`) and the one
+the jax predict reads (`Layer._flatten_layers`) were read from keras 3.15.1;
+`make test-keras-next` runs the suite against Keras's nightly build to see
+them change before a release ships.
 """
 
 import contextlib
