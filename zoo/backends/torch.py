@@ -13,6 +13,7 @@ loop gives them: a forward layer repeats the last valid output, a
 comes first) outputs zeros until the first valid step.
 """
 
+import keras
 import torch
 from keras import ops
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
@@ -33,17 +34,17 @@ def lstm(
 ):
     if torch.jit.is_tracing() or torch.compiler.is_compiling():
         raise NotImplementedError("torch fast path: not under tracing or torch.compile")
-    kernel = ops.convert_to_tensor(kernel)
-    recurrent_kernel = ops.convert_to_tensor(recurrent_kernel)
+    kernel = _tensor(kernel)
+    recurrent_kernel = _tensor(recurrent_kernel)
     dtype = kernel.dtype
-    x = ops.convert_to_tensor(inputs).to(dtype)
-    state = (
-        ops.convert_to_tensor(initial_h).to(dtype)[None],
-        ops.convert_to_tensor(initial_c).to(dtype)[None],
-    )
+    x = _tensor(inputs, dtype)
+    state = (_tensor(initial_h, dtype)[None], _tensor(initial_c, dtype)[None])
     zeros = torch.zeros(4 * recurrent_kernel.shape[0], dtype=dtype, device=x.device)
-    bias = zeros if bias is None else ops.convert_to_tensor(bias)
-    weights = [kernel.T.contiguous(), recurrent_kernel.T.contiguous(), bias, zeros]
+    bias = zeros if bias is None else _tensor(bias)
+    # Transposed views: the CPU kernel multiplies through strides; cuDNN wants them packed
+    weights = [kernel.T, recurrent_kernel.T, bias, zeros]
+    if x.is_cuda:
+        weights = [w.contiguous() for w in weights]
     training = torch.is_grad_enabled()
 
     if mask is None:
@@ -84,6 +85,19 @@ def lstm(
     else:  # padded steps repeat the last valid output
         outputs = torch.gather(outputs, 1, _index(torch.minimum(positions, last), outputs))
     return h, outputs, [h, c]
+
+
+def _tensor(value, dtype=None):
+    """`value` as a torch tensor of `dtype`, without Keras's conversion where it is one already.
+
+    At the small sizes Keras's `convert_to_tensor` (dtype standardization,
+    device lookup) costs as much per call as the kernel's own arithmetic.
+    """
+    if isinstance(value, keras.Variable):
+        value = value.value
+    elif not isinstance(value, torch.Tensor):
+        value = ops.convert_to_tensor(value)
+    return value if dtype is None or value.dtype == dtype else value.to(dtype)
 
 
 def _index(steps, values):
