@@ -3,21 +3,24 @@
 The torch backend runs every call eagerly, and `Layer.__call__`'s per-call
 work (input conversion, signature binding, call context, mask bookkeeping)
 costs about as much as the LSTM kernels at the sizes this zoo is built for.
-The walk runs Keras's own graph walk (`Functional._run_through_graph`) and
-calls a layer's `call` directly where `__call__` would do nothing else for
-this call. TensorFlow and JAX trace the graph once into a compiled function,
+The walk visits the nodes as Keras's own graph walk
+(`Functional._run_through_graph`) does, with each node's arguments resolved
+once per model, and calls a layer's `call` directly where `__call__` would do
+nothing else for this call. TensorFlow and JAX trace the graph once into a compiled function,
 where that work costs nothing per batch, so they never walk
 (`zoo.backends.eager_layer_calls()`).
 
 Private Keras API, read from keras 3.15.1 (`keras/src/models/functional.py`,
 `keras/src/ops/function.py`, `keras/src/layers/layer.py`,
-`keras/src/ops/operation.py`): `Functional._run_through_graph` (its
-`call_fn` argument), `Functional._nodes_by_depth`,
-`Functional._standardize_inputs`, `KerasTensor._keras_mask` and
+`keras/src/ops/operation.py`, `keras/src/ops/symbolic_arguments.py`):
+`Functional._nodes_by_depth`, `Functional._standardize_inputs`,
+`Functional._outputs_struct`, `Node.arguments` (a `SymbolicArguments`: its
+`args`, `kwargs` and `fill_in`), `KerasTensor._keras_mask` and
 `Layer._remat_mode`.
 """
 
 import weakref
+from typing import NamedTuple
 
 import keras
 
@@ -46,6 +49,7 @@ KERAS_DIRECT = frozenset(
     }
 )
 
+_PLANS = weakref.WeakKeyDictionary()  # model -> its graph's nodes, in Keras's order
 _UNMASKED = weakref.WeakKeyDictionary()  # model -> whether no tensor of its graph carries a mask
 _DIRECT = weakref.WeakKeyDictionary()  # layer -> whether its class may run without `__call__`
 
@@ -68,15 +72,72 @@ def walk_graph(model, inputs, training):
         )
     if not _UNMASKED[model]:
         return None
-    outputs = model._run_through_graph(
-        model._standardize_inputs(inputs),
-        operation_fn=lambda operation: operation,
-        call_fn=lambda operation, *args, **kwargs: _call_layer(operation, args, kwargs, training),
+    if model not in _PLANS:
+        _PLANS[model] = _plan(model)
+    values = dict(zip(map(id, model.inputs), model._standardize_inputs(inputs), strict=True))
+    for step in _PLANS[model]:
+        if not all(i in values for i in step.needs):
+            continue  # as Keras's walk: a node its inputs do not reach
+        if step.tensor is None:
+            args, kwargs = step.arguments.fill_in(values)
+        else:
+            args, kwargs = (values[step.tensor],), dict(step.kwargs)
+        outputs = _call_layer(step.operation, args, kwargs, training)
+        if keras.ops.is_tensor(outputs):
+            values[step.makes[0]] = outputs
+        else:
+            values.update(zip(step.makes, keras.tree.flatten(outputs), strict=True))
+    if any(id(x) not in values for x in model.outputs):
+        return None  # an unconnected output: Keras's walk reports it
+    if isinstance(model._outputs_struct, keras.KerasTensor):
+        return values[id(model._outputs_struct)]
+    outputs = keras.tree.pack_sequence_as(
+        model._outputs_struct, [values[id(x)] for x in model.outputs]
     )
     # Functional.call returns a one-output list as the output itself
     if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
         return outputs[0]
     return outputs
+
+
+class _Step(NamedTuple):
+    operation: object
+    arguments: object  # the node's SymbolicArguments
+    tensor: int | None  # id of the one positional KerasTensor, where that is all it takes
+    kwargs: dict  # the node's other arguments, where they hold no KerasTensor
+    needs: tuple  # ids of the node's input KerasTensors
+    makes: tuple  # ids of its output KerasTensors
+
+
+def _plan(model):
+    """The nodes in the order of Keras's walk (`Functional._run_through_graph`), each
+    node's arguments resolved once: Keras's `fill_in` maps the recorded `training`
+    and `mask` keywords through `keras.tree` on every call, a third of an
+    eager call of a small model."""
+    steps = []
+    for depth in sorted(model._nodes_by_depth, reverse=True):
+        for node in model._nodes_by_depth[depth]:
+            if not node.operation or node.is_input:
+                continue
+            arguments = node.arguments
+            single = (
+                len(arguments.args) == 1
+                and isinstance(arguments.args[0], keras.KerasTensor)
+                and not any(
+                    isinstance(v, keras.KerasTensor) for v in keras.tree.flatten(arguments.kwargs)
+                )
+            )
+            steps.append(
+                _Step(
+                    node.operation,
+                    arguments,
+                    id(arguments.args[0]) if single else None,
+                    dict(arguments.kwargs) if single else {},
+                    tuple(map(id, node.input_tensors)),
+                    tuple(map(id, node.outputs)),
+                )
+            )
+    return steps
 
 
 def _call_layer(operation, args, kwargs, training):
