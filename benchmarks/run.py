@@ -16,7 +16,10 @@ hand-written reference (`benchmarks/references.py`: JAX `lax.scan` under
 `jax.jit` with optax, TensorFlow under `tf.function(jit_compile=True)`,
 PyTorch `nn.LSTM`, which is also the "plain PyTorch" of every backend's
 comparison). Train speed is samples per second of one `fit` epoch; predict
-speed, of `predict` over the same in-memory array.
+speed, of `predict` over the same in-memory array. Each timing repeats its
+call until it lasts about a quarter of a second (one epoch of the small size
+takes a few milliseconds); the count is set once per implementation, after
+the warm-up, and the JSON records it.
 
 Ratios come first: per round, zoo's rate over the other's in that round,
 reported as the median and the range over the rounds. zoo / plain PyTorch
@@ -34,6 +37,7 @@ and Keras's `predict` on each backend.
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -53,6 +57,7 @@ BACKENDS = ("tensorflow", "jax", "torch")
 IMPLS = ("zoo", "keras", "reference")
 KINDS = ("train", "predict")
 MEMORY_SEQUENCES = 200_000
+MIN_TIMING = 0.25  # seconds: each timing repeats a call until it lasts about this long
 HERE = Path(__file__).resolve().parent
 
 
@@ -148,6 +153,10 @@ def worker(backend, sizes, repeats):
         for train, predict in runs.values():  # warm-up: tracing and compilation
             train()
             predict()
+        calls = {
+            impl: {kind: calls_per_timing(run) for kind, run in zip(KINDS, pair, strict=True)}
+            for impl, pair in runs.items()
+        }
         rates = {impl: {kind: [] for kind in KINDS} for impl in runs}
         before = load()
         for round_ in range(repeats or ROUNDS[name]):
@@ -155,11 +164,33 @@ def worker(backend, sizes, repeats):
             for impl in order:
                 for kind, run in zip(KINDS, runs[impl], strict=True):
                     start = time.perf_counter()
-                    run()
-                    rates[impl][kind].append(len(x) / (time.perf_counter() - start))
-        results.append({"backend": backend, "size": name, "load": [before, load()], "rates": rates})
+                    for _ in range(calls[impl][kind]):
+                        run()
+                    elapsed = time.perf_counter() - start
+                    rates[impl][kind].append(calls[impl][kind] * len(x) / elapsed)
+        results.append(
+            {
+                "backend": backend,
+                "size": name,
+                "load": [before, load()],
+                "rates": rates,
+                "calls": calls,
+            }
+        )
         print(json.dumps({"backend": backend, "size": name, "done": True}), file=sys.stderr)
     return results
+
+
+def calls_per_timing(run):
+    """How many calls of `run` one timing takes: enough for MIN_TIMING seconds.
+
+    A small model's epoch or predict lasts a few milliseconds, where the
+    timer, the garbage collector and one stray scheduling slice swing a
+    single call's rate by a third; one call after the warm-up sets the count.
+    """
+    start = time.perf_counter()
+    run()
+    return max(1, math.ceil(MIN_TIMING / (time.perf_counter() - start)))
 
 
 def memory_worker(backend, impl):
