@@ -19,9 +19,9 @@ Prediction has a lean path: one `jax.jit` of the model's forward call
 (`stateless_call`, training off), cached per model, run on each batch of the
 in-memory array. Keras's own `predict` wraps the same compiled forward in its
 epoch iterator, callback list and per-batch state hand-offs, which cost as
-much as the LSTMs at small sizes: side by side, predict samples/s zoo/Keras
-1.28 at the small benchmark size, 1.02 at the standard, 1.01 at the large
-(`python -m benchmarks.run --backends jax`; docs/speed.md). JAX traces every
+much as the LSTMs at small sizes: predict samples/s zoo/Keras 1.38 at the
+small benchmark size, 1.03 at the standard and 0.96 (0.95 to 1.04) at the
+large, where both run the same compiled forward (`make bench`, docs/speed.md). JAX traces every
 model into one compiled function, where `Layer.__call__` costs nothing per
 batch, so models do not walk their graph.
 """
