@@ -6,9 +6,9 @@ costs about as much as the LSTM kernels at the sizes this zoo is built for.
 The walk visits the nodes as Keras's own graph walk
 (`Functional._run_through_graph`) does, with each node's arguments resolved
 once per model, and calls a layer's `call` directly where `__call__` would do
-nothing else for this call. TensorFlow and JAX trace the graph once into a compiled function,
-where that work costs nothing per batch, so they never walk
-(`zoo.backends.eager_layer_calls()`).
+nothing else for this call. TensorFlow and JAX trace the graph once into a
+compiled function, where that work costs nothing per batch, so they never
+walk (`zoo.backends.eager_layer_calls()`).
 
 Private Keras API, read from keras 3.15.1 (`keras/src/models/functional.py`,
 `keras/src/ops/function.py`, `keras/src/layers/layer.py`,

@@ -21,9 +21,9 @@ in-memory array. Keras's own `predict` wraps the same compiled forward in its
 epoch iterator, callback list and per-batch state hand-offs, which cost as
 much as the LSTMs at small sizes: predict samples/s zoo/Keras 1.38 at the
 small benchmark size, 1.03 at the standard and 0.96 (0.95 to 1.04) at the
-large, where both run the same compiled forward (`make bench`, docs/speed.md). JAX traces every
-model into one compiled function, where `Layer.__call__` costs nothing per
-batch, so models do not walk their graph.
+large, where both run the same compiled forward (`make bench`,
+docs/speed.md). JAX traces every model into one compiled function, where
+`Layer.__call__` costs nothing per batch, so models do not walk their graph.
 """
 
 import weakref
