@@ -13,6 +13,16 @@ _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 if _workers > 1:
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // _workers)))
 
+# JAX compiles every model's train and predict steps; the same programs recur
+# across tests (and in the recipes the tests run as commands, which inherit
+# the setting), so compiled programs are kept on disk and shared by the
+# workers: the jax suite's compile time is most of its run. Ignored by the
+# other backends; an explicit JAX_COMPILATION_CACHE_DIR wins.
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(_ROOT, ".pytest_cache", "jax"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+
 try:  # The order matters where torch and TensorFlow share a process.
     import torch  # noqa: F401
 except ImportError:
