@@ -15,6 +15,8 @@ back to Keras's loop, and the fallback gives the same numbers too.
 """
 
 import contextlib
+import gc
+import weakref
 
 import keras
 import numpy as np
@@ -299,6 +301,15 @@ def test_lean_predict_uses_the_weights_of_the_moment(monkeypatch):
     assert record == [8, 8]
     assert np.abs(after - before).max() > 1e-3
     np.testing.assert_allclose(after, plain_functional(model).predict(x, verbose=0), atol=1e-6)
+
+
+def test_a_predicted_model_can_be_freed():
+    """The lean predict's per-model cache holds its model weakly."""
+    model = _regressor()
+    model.predict(np.zeros((4, 6, 3), "float32"), verbose=0)
+    model = weakref.ref(model)
+    gc.collect()
+    assert model() is None
 
 
 def test_stateful_layers_predict_as_in_keras(monkeypatch):

@@ -68,8 +68,10 @@ def predict_function(model):
 
 class _Forward:
     def __init__(self, model):
+        model_ref = weakref.ref(model)  # the cache's value must not keep its key alive
+
         def forward(batch):
-            return model(batch, training=False)
+            return model_ref()(batch, training=False)
 
         self.plain = tf.function(forward, reduce_retracing=True)
         self.xla = None
