@@ -49,8 +49,8 @@ KERAS_DIRECT = frozenset(
     }
 )
 
-_PLANS = weakref.WeakKeyDictionary()  # model -> its graph's nodes, in Keras's order
-_UNMASKED = weakref.WeakKeyDictionary()  # model -> whether no tensor of its graph carries a mask
+# model -> its graph's nodes in Keras's order, or None where a tensor carries a mask
+_PLANS = weakref.WeakKeyDictionary()
 _DIRECT = weakref.WeakKeyDictionary()  # layer -> whether its class may run without `__call__`
 
 
@@ -63,19 +63,13 @@ def walk_graph(model, inputs, training):
     """
     if not backends.eager_layer_calls() or _symbolic(inputs):
         return None
-    if model not in _UNMASKED:
-        _UNMASKED[model] = not any(
-            _has_mask(t)
-            for nodes in model._nodes_by_depth.values()
-            for n in nodes
-            for t in n.outputs
-        )
-    if not _UNMASKED[model]:
-        return None
     if model not in _PLANS:
         _PLANS[model] = _plan(model)
+    plan = _PLANS[model]
+    if plan is None:
+        return None
     values = dict(zip(map(id, model.inputs), model._standardize_inputs(inputs), strict=True))
-    for step in _PLANS[model]:
+    for step in plan:
         if not all(i in values for i in step.needs):
             continue  # as Keras's walk: a node its inputs do not reach
         if step.tensor is None:
@@ -113,7 +107,10 @@ def _plan(model):
     """The nodes in the order of Keras's walk (`Functional._run_through_graph`), each
     node's arguments resolved once: Keras's `fill_in` maps the recorded `training`
     and `mask` keywords through `keras.tree` on every call, a third of an
-    eager call of a small model."""
+    eager call of a small model. None where a tensor of the graph carries a mask."""
+    nodes = [n for depth in model._nodes_by_depth.values() for n in depth]
+    if any(_has_mask(t) for n in nodes for t in n.outputs):
+        return None
     steps = []
     for depth in sorted(model._nodes_by_depth, reverse=True):
         for node in model._nodes_by_depth[depth]:
