@@ -56,13 +56,15 @@ def predict_function(model):
     The compiled function is cached per model (traced once per batch shape)
     and takes the weights as arguments, so training between two `predict`
     calls needs no retrace. Declines for models with stateful layers, whose
-    states Keras's `predict` carries from batch to batch.
+    states Keras's `predict` carries from batch to batch (decided once per
+    model: `stateful` is a constructor argument).
     """
-    if any(getattr(layer, "stateful", False) for layer in model._flatten_layers()):
-        raise NotImplementedError("lean predict: stateful layers carry state across batches")
     if model not in _PREDICT_FUNCTIONS:
-        _PREDICT_FUNCTIONS[model] = jax.jit(_forward(weakref.ref(model)))
+        stateful = any(getattr(layer, "stateful", False) for layer in model._flatten_layers())
+        _PREDICT_FUNCTIONS[model] = None if stateful else jax.jit(_forward(weakref.ref(model)))
     forward = _PREDICT_FUNCTIONS[model]
+    if forward is None:
+        raise NotImplementedError("lean predict: stateful layers carry state across batches")
     trainable = [v.value for v in model.trainable_variables]
     non_trainable = [v.value for v in model.non_trainable_variables]
     return lambda batch: forward(trainable, non_trainable, batch)
