@@ -18,7 +18,7 @@ import argparse
 import statistics
 import time
 
-from benchmarks.run import data, load
+from benchmarks.run import data, load, spread
 
 SHAPES = (
     "16x20x32",
@@ -59,10 +59,10 @@ def measure(units, timesteps, batch, rounds):
             start = time.perf_counter()
             models[jit].fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
             seconds[jit].append(time.perf_counter() - start)
-    speedups = [a / b for a, b in zip(seconds[False], seconds[True], strict=True)]
+    speedups = spread([a / b for a, b in zip(seconds[False], seconds[True], strict=True)])
     return {
-        "speedup": statistics.median(speedups),
-        "range": (min(speedups), max(speedups)),
+        "speedup": speedups["median"],
+        "range": (speedups["min"], speedups["max"]),
         "plain_ms_per_step": statistics.median(seconds[False]) * 1000 / STEPS,
         "first_fit_s": first,
     }
