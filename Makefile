@@ -9,7 +9,7 @@ BACKENDS := tensorflow jax torch
 PYTEST_ARGS ?= -n 2 --durations=15
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: install demo test test-tensorflow test-jax test-torch test-cross bench leaderboard leaderboard-quick lint clean
+.PHONY: install demo test test-tensorflow test-jax test-torch test-cross test-once test-inputs bench leaderboard leaderboard-quick lint clean
 
 install: $(STAMP)
 
@@ -21,21 +21,34 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(PY) -m recipes.classify --out runs/demo
 
-# The suite once per backend, each in its own process, then the cross-backend
-# save/load check. All parts run; the target fails if any of them failed.
+# The suite once per backend, each in its own process, then the tests whose
+# subject does not depend on the backend (file readers, flags, the malformed-input
+# catalogue: mark "once") under jax, then the cross-backend save/load check. All
+# parts run; the target fails if any of them failed.
+PER_BACKEND := not cross_backend and not once
 test: $(STAMP)
 	@failed=""; \
 	for b in $(BACKENDS); do \
 	  echo "=== KERAS_BACKEND=$$b ==="; \
-	  KERAS_BACKEND=$$b $(PY) -m pytest -m "not cross_backend" $(PYTEST_ARGS) || failed="$$failed $$b"; \
+	  KERAS_BACKEND=$$b $(PY) -m pytest -m "$(PER_BACKEND)" $(PYTEST_ARGS) || failed="$$failed $$b"; \
 	done; \
+	echo "=== once (backend-independent) ==="; \
+	KERAS_BACKEND=jax $(PY) -m pytest -m once $(PYTEST_ARGS) || failed="$$failed once"; \
 	echo "=== cross-backend ==="; \
 	$(PY) -m pytest -m cross_backend $(PYTEST_ARGS) || failed="$$failed cross-backend"; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
 	echo "All backends passed."
 
 test-%: $(STAMP)
-	KERAS_BACKEND=$* $(PY) -m pytest -m "not cross_backend" $(PYTEST_ARGS)
+	KERAS_BACKEND=$* $(PY) -m pytest -m "$(PER_BACKEND)" $(PYTEST_ARGS)
+
+test-once: $(STAMP)
+	KERAS_BACKEND=jax $(PY) -m pytest -m once $(PYTEST_ARGS)
+
+# The malformed-input catalogue alone (part of test-once): every bad file or
+# flag through every recipe is one line and exit status 2, before training.
+test-inputs: $(STAMP)
+	KERAS_BACKEND=jax $(PY) -m pytest tests/test_input_catalogue.py $(PYTEST_ARGS)
 
 test-cross: $(STAMP)
 	$(PY) -m pytest -m cross_backend $(PYTEST_ARGS)

@@ -8,8 +8,7 @@ import numpy as np
 import zoo
 import zoo.training
 from recipes import _cli, _plots, _training
-from zoo import data
-from zoo._errors import InputError
+from zoo import InputError, data
 
 
 def add_flags(p):
@@ -88,27 +87,41 @@ class Shape:
         return sequence if future is None else {"reconstruction": sequence, "future": future}
 
 
-def shape_from(args):
-    if args.future_steps < 0:
-        raise InputError(f"--future-steps: expected 0 or more, got {args.future_steps}")
-    return Shape(args.future_steps, args.conditional, args.reverse)
+def shape_from(*, conditional, future_steps, reverse):
+    if future_steps < 0:
+        raise InputError(f"--future-steps: expected 0 or more, got {future_steps}")
+    return Shape(future_steps, conditional, reverse)
 
 
-def fit(args, shape, x_fit, x_val, *, policy, state, devices):
+def fit(
+    shape,
+    x_fit,
+    x_val,
+    *,
+    devices,
+    dropout,
+    ensemble,
+    latent_dim,
+    model_name,
+    policy,
+    seed,
+    state,
+    units,
+):
     """Builds the `--model` autoencoder for `x_fit` and trains it under `policy`."""
     steps = shape.split(x_fit)[0].shape[1]
 
     def build():
         model = zoo.get_model(
-            args.model,
+            model_name,
             input_shape=(steps, x_fit.shape[2]),
-            latent_dim=args.latent_dim,
-            encoder_units=args.units,
-            decoder_units=tuple(reversed(args.units)),
+            latent_dim=latent_dim,
+            encoder_units=units,
+            decoder_units=tuple(reversed(units)),
             future_steps=shape.future_steps,
             reverse=shape.reverse,
             conditional=shape.conditional,
-            dropout=args.dropout,
+            dropout=dropout,
         )
         return zoo.training.compile(model, policy, loss="mse")
 
@@ -123,8 +136,8 @@ def fit(args, shape, x_fit, x_val, *, policy, state, devices):
             state=member_state,
             devices=devices,
         ),
-        members=args.ensemble,
-        seed=args.seed,
+        members=ensemble,
+        seed=seed,
         state=state,
     )
     return model, history, seconds

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import zoo
 import zoo.training
-from zoo import data
-from zoo._errors import InputError
+from zoo import InputError, data
 
 DATASET_HELP = (
     "a published dataset by name through aeon's loaders, official train/test split "
@@ -261,6 +260,20 @@ def run(main):
     except Exception:
         traceback.print_exc()
         sys.exit(1)
+
+
+def labelled_flags(p):
+    """--dataset or --train [--test], and --label-column: the labelled data flags."""
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--dataset", help=DATASET_HELP)
+    source.add_argument("--train", help="training file: .npz, .csv or .ts (default: digits)")
+    p.add_argument("--test", help="test file (default: a stratified quarter of --train)")
+    p.add_argument("--label-column", help="CSV label column: name or 0-based index (default: 0)")
+
+
+def scaler_kind(flag):
+    """`--scaler` as `zoo.data.make_scaler` takes it: None for "none"."""
+    return None if flag == "none" else flag
 
 
 def series_flags(p, *, data_help, target_help, window, test_size, val_size):

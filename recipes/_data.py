@@ -4,9 +4,7 @@ training: labels against the task, classes against the split."""
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from zoo import data
-from zoo._errors import InputError
-from zoo.data._published import load_published
+from zoo import InputError, data
 
 TEST_FRACTION = 0.25  # of --train, when no --test is given
 
@@ -24,7 +22,7 @@ def labelled(*, train, test, dataset, label_column, seed, task="classification")
     else an error names the file and suggests `--test`.
     """
     if dataset is not None:
-        x_train, y_train, x_test, y_test = load_published(dataset, task)
+        x_train, y_train, x_test, y_test = data.load_published(dataset, task)
         return x_train, y_train, x_test, y_test, f"{dataset} (official split, via aeon)"
     if train is None:
         x, y = data.load_digits()
@@ -158,24 +156,6 @@ def series_table(path, *, date_column, fill, target, default):
             raise InputError(f"--target is required: the columns are {table.names}")
         target = tuple(table.names)
     return table, name, tuple(target)
-
-
-def scaled_sequences(kind, fit_on, *arrays):
-    """`arrays` of (n, steps, features) through one `kind` scaler (see
-    `zoo.data.make_scaler`) fit per feature on the rows of `fit_on`, as float32."""
-    scaler = sequence_scaler(kind, fit_on)
-    return [scale_sequences(scaler, x) for x in arrays]
-
-
-def sequence_scaler(kind, fit_on):
-    """A `kind` scaler fit per feature on every step of `fit_on` (n, steps,
-    features); NaN (missing, padding) is ignored by the fit."""
-    return data.make_scaler(kind).fit(fit_on.reshape(-1, fit_on.shape[2]))
-
-
-def scale_sequences(scaler, x):
-    """(n, steps, features) through a fitted per-feature scaler, as float32."""
-    return scaler.transform(x.reshape(-1, x.shape[2])).reshape(x.shape).astype("float32")
 
 
 def validation_split(x, y, fraction, seed, classes=False):

@@ -8,8 +8,7 @@ from sklearn.linear_model import Ridge
 from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 
 from recipes import _plots
-from zoo import data
-from zoo._errors import InputError
+from zoo import InputError, data
 
 
 @dataclasses.dataclass

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from recipes._artifacts import atomic_path
+from recipes._io import atomic_path
 
 
 def new_figure(nrows=1, ncols=1, width=6.0, height=4.0):

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 
-from recipes import _artifacts
-from zoo._errors import InputError
+from recipes import _io
+from zoo import InputError
 
 NAME = "run.json"
 FORMAT = "lstm-zoo run"
@@ -41,7 +41,7 @@ def write(out_dir, *, recipe, task, model, flags, input, preparation):
     """Writes `run.json` into `out_dir`, whole or not at all."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}")  # a recipe's bug, not a user's
-    _artifacts.write_json(
+    _io.write_json(
         Path(out_dir) / NAME,
         {
             "format": FORMAT,

@@ -24,8 +24,8 @@ import numpy as np
 
 import zoo
 import zoo.training
-from recipes import _artifacts
-from zoo._errors import InputError
+from recipes import _io
+from zoo import InputError
 
 STATE_DIR = ".train"  # inside --out: backup, best weights, policy state and history
 
@@ -53,7 +53,7 @@ def start(out_dir, *, resume, flags):
     if state.exists():
         shutil.rmtree(state)
     state.mkdir(parents=True)
-    _artifacts.write_json(saved_flags, flags)
+    _io.write_json(saved_flags, flags)
     return state
 
 
@@ -119,7 +119,7 @@ def train(model, x, y, validation, *, policy, state, devices=1, seed=None):
         )
         history = read_history(log_path)
         zoo.training.check_finite_loss(history)
-        _artifacts.write_json(done, {"epochs_run": len(history.get("epoch", []))})
+        _io.write_json(done, {"epochs_run": len(history.get("epoch", []))})
     if best_path.exists():
         model.load_weights(best_path)
     history = read_history(log_path)
@@ -147,6 +147,11 @@ def ensemble(build, fit, *, members, seed, state):
     if members == 1:
         return models[0], histories[0], seconds, models
     return average(models), histories[0], seconds, models
+
+
+def display_name(model, members):
+    """How reports name the `--model` trained as an ensemble of `members`."""
+    return model if members == 1 else f"{model} (ensemble of {members})"
 
 
 def average(models):
@@ -236,7 +241,7 @@ class _SavePolicyState(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.states.append(self.step_policy.state())
-        _artifacts.write_json(self.path, self.states)
+        _io.write_json(self.path, self.states)
 
 
 def _backed_up_epochs(backup_dir):
@@ -259,7 +264,7 @@ def _truncate_history(log_path, epochs):
     rows in its own column order."""
     header, rows = _log_rows(log_path)
     if header:
-        _artifacts.write_csv(log_path, header, rows[:epochs])
+        _io.write_csv(log_path, header, rows[:epochs])
 
 
 def _log_rows(path):
@@ -292,7 +297,7 @@ def read_history(path):
 
 def write_history(path, history):
     keys = list(history)
-    _artifacts.write_csv(path, keys, zip(*(history[k] for k in keys), strict=True))
+    _io.write_csv(path, keys, zip(*(history[k] for k in keys), strict=True))
 
 
 def finish(out_dir):

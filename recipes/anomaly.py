@@ -28,9 +28,8 @@ from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
 
-from recipes import _artifacts, _autoencoder, _cli, _data, _plots, _run, _training
-from zoo import data
-from zoo._errors import InputError
+from recipes import _artifacts, _autoencoder, _cli, _data, _io, _plots, _prepare, _run
+from zoo import InputError, data
 
 GENERATED = {"target": ("value",), "label_column": "anomaly", "window": 50}
 VALIDATION_FRACTION = 0.2  # of the normal training sequences: early stopping and threshold
@@ -77,13 +76,47 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     keras.utils.set_random_seed(args.seed)
-    shape = _autoencoder.shape_from(args)
-    with _training.devices_scope(args.distribute, args.batch_size) as devices:
-        # after the device check: a refused --distribute leaves no output folder
-        state = _training.start(args.out, resume=args.resume, flags=_cli.resume_flags(args))
-        policy = _cli.policy_from(args, devices)
-        task = sequences if (args.train or args.dataset) else series
-        outcome = task(args, shape, policy=policy, state=state, devices=devices)
+    shape = _autoencoder.shape_from(
+        conditional=args.conditional, future_steps=args.future_steps, reverse=args.reverse
+    )
+    with _artifacts.opened(args) as (devices, state, policy):
+        common = dict(
+            policy=policy,
+            state=state,
+            devices=devices,
+            dropout=args.dropout,
+            ensemble=args.ensemble,
+            units=args.units,
+            label_column=args.label_column,
+            latent_dim=args.latent_dim,
+            model_name=args.model,
+            out=args.out,
+            scaler_flag=args.scaler,
+            seed=args.seed,
+            threshold_quantile=args.threshold_quantile,
+        )
+        if args.train or args.dataset:
+            outcome = sequences(
+                shape,
+                **common,
+                dataset_name=args.dataset,
+                normal_label=args.normal_label,
+                test_path=args.test,
+                train_path=args.train,
+            )
+        else:
+            outcome = series(
+                shape,
+                **common,
+                data_path=args.data,
+                date_column=args.date_column,
+                fill=args.fill,
+                stride=args.stride,
+                target=args.target,
+                test_size=args.test_size,
+                val_size=args.val_size,
+                window=args.window,
+            )
 
     # === Report ===
     results = dict(outcome.results)
@@ -124,15 +157,39 @@ def main(argv=None):
 # === Series ===
 
 
-def series(args, shape, *, policy, state, devices):
-    out, window, future_steps = args.out, args.window, shape.future_steps
-    generated = not args.data
-    target = args.target or (GENERATED["target"] if generated else None)
-    label_column = args.label_column or (GENERATED["label_column"] if generated else None)
+def series(
+    shape,
+    *,
+    dropout,
+    ensemble,
+    units,
+    data_path,
+    date_column,
+    devices,
+    fill,
+    label_column,
+    latent_dim,
+    model_name,
+    out,
+    policy,
+    scaler_flag,
+    seed,
+    state,
+    stride,
+    target,
+    test_size,
+    threshold_quantile,
+    val_size,
+    window,
+):
+    future_steps = shape.future_steps
+    generated = not data_path
+    target = target or (GENERATED["target"] if generated else None)
+    label_column = label_column or (GENERATED["label_column"] if generated else None)
     table, dataset, target = _data.series_table(
-        args.data,
-        date_column=args.date_column,
-        fill=args.fill,
+        data_path,
+        date_column=date_column,
+        fill=fill,
         target=target,
         default=lambda: (
             data.make_anomaly_series(),
@@ -145,7 +202,7 @@ def series(args, shape, *, policy, state, devices):
         if label_column in target:
             raise InputError(f"--label-column {label_column!r} is also a --target")
         labels = table.columns([label_column], "--label-column")[:, 0] != 0
-    train_end, val_end = data.chronological_split(len(values), args.test_size, args.val_size)
+    train_end, val_end = data.chronological_split(len(values), test_size, val_size)
     if labels is not None and labels[:train_end].all():
         raise InputError(
             f"{dataset}: every training row (the first {train_end}) is marked anomalous in "
@@ -153,7 +210,7 @@ def series(args, shape, *, policy, state, devices):
         )
     span = window + future_steps
     fit_rows = values[:train_end] if labels is None else values[:train_end][~labels[:train_end]]
-    scaler = data.make_scaler(None if args.scaler == "none" else args.scaler).fit(fit_rows)
+    scaler = data.make_scaler(_cli.scaler_kind(scaler_flag)).fit(fit_rows)
     scaled = scaler.transform(values).astype("float32")
 
     parts = {}
@@ -162,9 +219,7 @@ def series(args, shape, *, policy, state, devices):
         "val": (train_end, val_end),
         "test": (val_end, len(values)),
     }.items():
-        x, first = data.part_windows(
-            scaled, span, start, stop, args.stride if part == "train" else 1
-        )
+        x, first = data.part_windows(scaled, span, start, stop, stride if part == "train" else 1)
         if len(x) == 0:
             raise InputError(
                 f"no {part} windows: the {part} part has {stop - start} rows, fewer than "
@@ -189,15 +244,26 @@ def series(args, shape, *, policy, state, devices):
         + f"; backend {keras.backend.backend()}"
     )
     model, history, seconds = _autoencoder.fit(
-        args, shape, x_train, x_val, policy=policy, state=state, devices=devices
+        shape,
+        x_train,
+        x_val,
+        policy=policy,
+        state=state,
+        devices=devices,
+        dropout=dropout,
+        ensemble=ensemble,
+        latent_dim=latent_dim,
+        model_name=model_name,
+        seed=seed,
+        units=units,
     )
 
     both = np.concatenate([x_val, x_test])
     reconstructed = _autoencoder.reconstruct(model, both, shape)
     errors = _autoencoder.step_errors(both, reconstructed)
     n_val = len(x_val)
-    scorers = {args.model: (errors[:n_val], errors[n_val:])}
-    for name, scorer in window_baselines(x_train, args.latent_dim, args.seed).items():
+    scorers = {model_name: (errors[:n_val], errors[n_val:])}
+    for name, scorer in window_baselines(x_train, latent_dim, seed).items():
         scorers[name] = (scorer(x_val), scorer(x_test))
 
     truth = None if labels is None else labels[test_start:test_stop]
@@ -205,9 +271,9 @@ def series(args, shape, *, policy, state, devices):
     for name, (errors_val, errors_test) in scorers.items():
         val_rows = data.row_scores(errors_val, first_val, val_start, val_end)
         test_rows = data.row_scores(errors_test, first_test, test_start, test_stop)
-        threshold = float(np.quantile(val_rows[~np.isnan(val_rows)], args.threshold_quantile))
+        threshold = float(np.quantile(val_rows[~np.isnan(val_rows)], threshold_quantile))
         results[name] = data.detection(truth, test_rows, threshold)
-        if name == args.model:
+        if name == model_name:
             model_rows, model_threshold = test_rows, threshold
     times = table.dates if table.dates is not None else np.arange(len(values)).astype(str)
     rows = zip(times[test_start:test_stop], model_rows, model_rows > model_threshold, strict=True)
@@ -216,7 +282,7 @@ def series(args, shape, *, policy, state, devices):
     if truth is not None:
         header.append("anomaly")
         table_rows = [(*row, int(a)) for row, a in zip(table_rows, truth, strict=True)]
-    _artifacts.write_csv(out / "scores.csv", header, table_rows)
+    _io.write_csv(out / "scores.csv", header, table_rows)
     plot_series_errors(
         out / "errors.png",
         values[test_start:test_stop, 0],
@@ -225,7 +291,7 @@ def series(args, shape, *, policy, state, devices):
         model_rows,
         model_threshold,
         y_label=target[0],
-        x_label=f"row ({args.date_column})" if args.date_column else "row",
+        x_label=f"row ({date_column})" if date_column else "row",
     )
     window_errors = errors[n_val:].mean(axis=1)
     picks = distinct_worst(window_errors, first_test, span, 2) + [
@@ -250,8 +316,8 @@ def series(args, shape, *, policy, state, devices):
         "input": {
             "window": window,
             "columns": list(target),
-            "date_column": args.date_column,
-            "fill": args.fill,
+            "date_column": date_column,
+            "fill": fill,
             "label_column": label_column,
         },
         "preparation": {
@@ -259,7 +325,7 @@ def series(args, shape, *, policy, state, devices):
             "scaler": _run.scaler_state(scaler),
             "shape": dataclasses.asdict(shape),
             "threshold": model_threshold,
-            "threshold_quantile": args.threshold_quantile,
+            "threshold_quantile": threshold_quantile,
         },
     }
     return _autoencoder.Outcome(model, dataset, history, seconds, results, extra, run, unit="row")
@@ -268,14 +334,33 @@ def series(args, shape, *, policy, state, devices):
 # === Labelled sequences ===
 
 
-def sequences(args, shape, *, policy, state, devices):
-    out, normal_label = args.out, args.normal_label
+def sequences(
+    shape,
+    *,
+    dropout,
+    ensemble,
+    units,
+    dataset_name,
+    devices,
+    label_column,
+    latent_dim,
+    model_name,
+    normal_label,
+    out,
+    policy,
+    scaler_flag,
+    seed,
+    state,
+    test_path,
+    threshold_quantile,
+    train_path,
+):
     x_train, y_train, x_test, y_test, dataset = _data.labelled(
-        train=args.train,
-        test=args.test,
-        dataset=args.dataset,
-        label_column=args.label_column,
-        seed=args.seed,
+        train=train_path,
+        test=test_path,
+        dataset=dataset_name,
+        label_column=label_column,
+        seed=seed,
     )
     x_train, x_test = data.same_length(x_train, x_test)
     x_train = _autoencoder.equal_length(x_train, dataset)
@@ -285,15 +370,15 @@ def sequences(args, shape, *, policy, state, devices):
         raise InputError(f"--normal-label {normal_label!r} is not one of {known[:20]}")
     normal = np.array([str(v) == normal_label for v in y_train])
     truth = np.array([str(v) != normal_label for v in y_test])
-    split = _data.validation_split(x_train[normal], x_train[normal], VALIDATION_FRACTION, args.seed)
+    split = _data.validation_split(x_train[normal], x_train[normal], VALIDATION_FRACTION, seed)
     if split is None:
         raise InputError(
             f"{dataset}: {int(normal.sum())} sequences of class {normal_label} are too few "
             "to hold some out for the threshold"
         )
     x_fit, x_val = split[0], split[1]
-    scaler = _data.sequence_scaler(None if args.scaler == "none" else args.scaler, x_fit)
-    x_fit, x_val, x_test = (_data.scale_sequences(scaler, x) for x in (x_fit, x_val, x_test))
+    scaler = _prepare.sequence_scaler(_cli.scaler_kind(scaler_flag), x_fit)
+    x_fit, x_val, x_test = (_prepare.scale_sequences(scaler, x) for x in (x_fit, x_val, x_test))
     print(
         f"{dataset}: {len(x_fit)} train and {len(x_val)} validation sequences of class "
         f"{normal_label}, {len(x_test)} test sequences ({int(truth.sum())} anomalous) "
@@ -301,21 +386,32 @@ def sequences(args, shape, *, policy, state, devices):
         f"backend {keras.backend.backend()}"
     )
     model, history, seconds = _autoencoder.fit(
-        args, shape, x_fit, x_val, policy=policy, state=state, devices=devices
+        shape,
+        x_fit,
+        x_val,
+        policy=policy,
+        state=state,
+        devices=devices,
+        dropout=dropout,
+        ensemble=ensemble,
+        latent_dim=latent_dim,
+        model_name=model_name,
+        seed=seed,
+        units=units,
     )
     both = np.concatenate([x_val, x_test])
     reconstructed = _autoencoder.reconstruct(model, both, shape)
     errors = _autoencoder.step_errors(both, reconstructed).mean(axis=1)
-    scorers = {args.model: (errors[: len(x_val)], errors[len(x_val) :])}
-    for name, scorer in window_baselines(x_fit, args.latent_dim, args.seed).items():
+    scorers = {model_name: (errors[: len(x_val)], errors[len(x_val) :])}
+    for name, scorer in window_baselines(x_fit, latent_dim, seed).items():
         scorers[name] = (scorer(x_val).mean(axis=1), scorer(x_test).mean(axis=1))
     results = {}
     for name, (scores_val, scores_test) in scorers.items():
-        threshold = float(np.quantile(scores_val, args.threshold_quantile))
+        threshold = float(np.quantile(scores_val, threshold_quantile))
         results[name] = data.detection(truth, scores_test, threshold)
-    model_scores = scorers[args.model][1]
-    flagged = model_scores > results[args.model]["threshold"]
-    _artifacts.write_csv(
+    model_scores = scorers[model_name][1]
+    flagged = model_scores > results[model_name]["threshold"]
+    _io.write_csv(
         out / "scores.csv",
         ["index", "label", "error", "flagged", "anomaly"],
         [
@@ -326,7 +422,7 @@ def sequences(args, shape, *, policy, state, devices):
         ],
     )
     plot_sequence_errors(
-        out / "errors.png", model_scores, truth, results[args.model]["threshold"], normal_label
+        out / "errors.png", model_scores, truth, results[model_name]["threshold"], normal_label
     )
     picks = [*np.flatnonzero(~truth)[:2], *np.flatnonzero(truth)[:2]]
     _autoencoder.plot_reconstructions(
@@ -344,13 +440,13 @@ def sequences(args, shape, *, policy, state, devices):
     }
     run = {
         "task": "anomaly-sequences",
-        "input": {**_run.sequences_input(x_test, False), "label_column": args.label_column},
+        "input": {**_run.sequences_input(x_test, False), "label_column": label_column},
         "preparation": {
             "scaler": _run.scaler_state(scaler),
             "shape": dataclasses.asdict(shape),
             "normal_label": normal_label,
-            "threshold": results[args.model]["threshold"],
-            "threshold_quantile": args.threshold_quantile,
+            "threshold": results[model_name]["threshold"],
+            "threshold_quantile": threshold_quantile,
         },
     }
     return _autoencoder.Outcome(

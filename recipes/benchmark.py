@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recipes import _artifacts, _cli
+from recipes import _cli, _io
 from zoo.data._published import FORECASTING, SHIPPED
 
 # Forecasting protocol per series: the last `test` rows are the test part.
@@ -163,8 +163,8 @@ def published(dataset):
 def write(rows, out):
     out.mkdir(parents=True, exist_ok=True)
     header = list(rows[0])
-    _artifacts.write_csv(out / "leaderboard.csv", header, [[r[k] for k in header] for r in rows])
-    with _artifacts.atomic_path(out / "leaderboard.md") as tmp:
+    _io.write_csv(out / "leaderboard.csv", header, [[r[k] for k in header] for r in rows])
+    with _io.atomic_path(out / "leaderboard.md") as tmp:
         tmp.write_text(markdown(rows))
 
 

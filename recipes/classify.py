@@ -16,8 +16,6 @@ learning_curves.png and confusion_matrix.png (and with --plot-gates gates.png,
 `zoo.inspect.plot_gates` on the first test sequences).
 """
 
-from typing import NamedTuple
-
 import keras
 import numpy as np
 from sklearn.dummy import DummyClassifier
@@ -25,11 +23,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, f1_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import LabelEncoder, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 import zoo
 import zoo.training
-from recipes import _artifacts, _cli, _data, _plots, _run, _training
+from recipes import _artifacts, _cli, _data, _io, _plots, _prepare, _run, _training
 from zoo import data
 
 DEFAULT_MODEL = "lstm_fcn"
@@ -49,7 +47,7 @@ def parse_args(argv=None):
         default_units=(8,),
         dropout=0.8,
     )
-    data_flags(p)
+    _cli.labelled_flags(p)
     p.add_argument(
         "--val-split",
         type=_cli.rate,
@@ -90,15 +88,6 @@ def parse_args(argv=None):
     return args
 
 
-def data_flags(p):
-    """--dataset or --train [--test], and --label-column: the labelled data flags."""
-    source = p.add_mutually_exclusive_group()
-    source.add_argument("--dataset", help=_cli.DATASET_HELP)
-    source.add_argument("--train", help="training file: .npz, .csv or .ts (default: digits)")
-    p.add_argument("--test", help="test file (default: a stratified quarter of --train)")
-    p.add_argument("--label-column", help="CSV label column: name or 0-based index (default: 0)")
-
-
 def main(argv=None):
     args = parse_args(argv)
     out = args.out
@@ -106,7 +95,14 @@ def main(argv=None):
 
     # === Load and prepare ===
     x_train, y_train, x_test, y_test, dataset, normalization, scaler, padded, encoder = (
-        load_prepared(args, args.seed)
+        _prepare.load_prepared(
+            train=args.train,
+            test=args.test,
+            dataset=args.dataset,
+            label_column=args.label_column,
+            normalize=args.normalize,
+            seed=args.seed,
+        )
     )
     labels_train = encoder.transform(y_train)
     held_out = args.val_split
@@ -116,11 +112,7 @@ def main(argv=None):
     x_fit, x_val, labels_fit, labels_val = split or (x_train, None, labels_train, None)
     validation = None if x_val is None else (x_val, labels_val)
 
-    with _training.devices_scope(args.distribute, args.batch_size) as devices:
-        # after the device check: a refused --distribute leaves no output folder
-        state = _training.start(out, resume=args.resume, flags=_cli.resume_flags(args))
-        policy = _cli.policy_from(args, devices)
-
+    with _artifacts.opened(args) as (devices, state, policy):
         # === Build ===
         def build():
             model = zoo.get_model(
@@ -196,7 +188,7 @@ def main(argv=None):
         "train_seconds": round(seconds, 2),
         **_artifacts.environment(args.seed, devices),
     }
-    _artifacts.write_csv(
+    _io.write_csv(
         out / "predictions.csv",
         ["index", "true", "predicted"],
         [(i, t, p) for i, (t, p) in enumerate(zip(y_test, predicted, strict=True))],
@@ -233,68 +225,6 @@ def main(argv=None):
         exports=args.export,
         timesteps=x_train.shape[1],
     )
-
-
-class Prepared(NamedTuple):
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    dataset: str
-    normalization: str  # --normalize with "auto" decided
-    scaler: object  # the per-channel scaler of "global", else None
-    padded: bool  # whether any sequence is padded (the model then masks)
-    encoder: LabelEncoder  # fitted on the training labels
-
-
-def load_prepared(args, seed):
-    """The labelled data of `data_flags` (`--dataset` or `--train [--test]`),
-    checked and prepared by `--normalize`, as every classifier recipe reads it
-    (`seed` splits a test quarter off `--train` when there is no --test)."""
-    x_train, y_train, x_test, y_test, dataset = _data.labelled(
-        train=args.train,
-        test=args.test,
-        dataset=args.dataset,
-        label_column=args.label_column,
-        seed=seed,
-    )
-    _data.check_classes(y_train, dataset)
-    _data.check_test_classes(y_train, y_test, dataset)
-    x_train, x_test = data.same_length(x_train, x_test)
-    normalization = resolve_normalization(args.normalize, x_train)
-    # global: one scaler per channel, fit on the training steps (NaN ignored, kept)
-    scaler = _data.sequence_scaler("standard", x_train) if normalization == "global" else None
-    x_train, padded_train = prepare(x_train, normalization, scaler)
-    x_test, padded_test = prepare(x_test, normalization, scaler)
-    encoder = LabelEncoder().fit(y_train)
-    return Prepared(
-        x_train,
-        y_train,
-        x_test,
-        y_test,
-        dataset,
-        normalization,
-        scaler,
-        padded_train or padded_test,
-        encoder,
-    )
-
-
-def resolve_normalization(normalize, x_train):
-    """`--normalize` with "auto" decided: "series" for univariate data, else "global"."""
-    if normalize == "auto":
-        return "series" if x_train.shape[2] == 1 else "global"
-    return normalize
-
-
-def prepare(x, normalization, scaler=None):
-    """Sequences (n, steps, features) as the model reads them, and whether any
-    is padded: per-channel `scaler` for "global", else `zoo.data.prepare`'s
-    per-series normalisation (`normalization` "series", "channel" or "none").
-    `recipes.predict` replays it on new data."""
-    if normalization == "global":
-        x = _data.scale_sequences(scaler, x)
-    return data.prepare(x, normalize=None if normalization in ("global", "none") else normalization)
 
 
 def scores(y_true, y_pred):

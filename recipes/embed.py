@@ -22,7 +22,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from recipes import _artifacts, _autoencoder, _cli, _data, _plots, _run, _training
+from recipes import _artifacts, _autoencoder, _cli, _data, _io, _plots, _prepare, _run
 from zoo import data
 
 VALIDATION_FRACTION = 0.2  # of the training sequences, for early stopping
@@ -46,8 +46,10 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     keras.utils.set_random_seed(args.seed)
-    shape = _autoencoder.shape_from(args)
-    scaler = None if args.scaler == "none" else args.scaler
+    shape = _autoencoder.shape_from(
+        conditional=args.conditional, future_steps=args.future_steps, reverse=args.reverse
+    )
+    scaler = _cli.scaler_kind(args.scaler)
     out, latent_dim = args.out, args.latent_dim
 
     # === Load and prepare ===
@@ -63,9 +65,9 @@ def main(argv=None):
     x_train = _autoencoder.equal_length(x_train, dataset)
     x_test = _autoencoder.equal_length(x_test, dataset)
     x_fit, x_val, *_ = _data.validation_split(x_train, x_train, VALIDATION_FRACTION, args.seed)
-    scaler = _data.sequence_scaler(scaler, x_fit)
+    scaler = _prepare.sequence_scaler(scaler, x_fit)
     x_fit, x_val, x_train, x_test = (
-        _data.scale_sequences(scaler, x) for x in (x_fit, x_val, x_train, x_test)
+        _prepare.scale_sequences(scaler, x) for x in (x_fit, x_val, x_train, x_test)
     )
     print(
         f"{dataset}: {len(x_fit)} train, {len(x_val)} validation (labels unused), "
@@ -74,12 +76,20 @@ def main(argv=None):
     )
 
     # === Train ===
-    with _training.devices_scope(args.distribute, args.batch_size) as devices:
-        # after the device check: a refused --distribute leaves no output folder
-        state = _training.start(out, resume=args.resume, flags=_cli.resume_flags(args))
-        policy = _cli.policy_from(args, devices)
+    with _artifacts.opened(args) as (devices, state, policy):
         model, history, seconds = _autoencoder.fit(
-            args, shape, x_fit, x_val, policy=policy, state=state, devices=devices
+            shape,
+            x_fit,
+            x_val,
+            policy=policy,
+            state=state,
+            devices=devices,
+            dropout=args.dropout,
+            ensemble=args.ensemble,
+            latent_dim=args.latent_dim,
+            model_name=args.model,
+            seed=args.seed,
+            units=args.units,
         )
         encoder = model.get_layer("encoder")
         z_train, z_test = (
@@ -116,7 +126,7 @@ def main(argv=None):
         [f"test {i} (label {y_test[i]})" for i in range(4)],
         shape.future_steps,
     )
-    with _artifacts.atomic_path(out / "embeddings.npz") as tmp, open(tmp, "wb") as handle:
+    with _io.atomic_path(out / "embeddings.npz") as tmp, open(tmp, "wb") as handle:
         np.savez(
             handle,
             train_embeddings=z_train,

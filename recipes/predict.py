@@ -26,11 +26,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from recipes import _artifacts, _autoencoder, _cli, _data, _forecasting, _run
-from recipes.classify import prepare as prepare_classify
-from recipes.regress import prepare_sequences
-from zoo import data
-from zoo._errors import InputError
+from recipes import _autoencoder, _cli, _forecasting, _io, _prepare, _run
+from zoo import InputError, data
 
 
 def parse_args(argv=None):
@@ -60,18 +57,25 @@ def main(argv=None):
         raise InputError(f"--forecast needs a forecasting run; {args.run} is a {task} run")
     model = keras.saving.load_model(args.run / "model.keras")
     print(f"{args.run}: {run['recipe']} run ({task}), model {run['model']}; predicting {args.data}")
-    written = TASKS[task](run, model, args)
+    written = TASKS[task](
+        run,
+        model,
+        data_path=args.data,
+        out=args.out,
+        label_column=args.label_column,
+        forecast_rows=args.forecast,
+    )
     print(f"Wrote {args.out}/: {' '.join(sorted(written))}")
 
 
 # === Sequences: classify, series-to-number, anomaly sequences, embed ===
 
 
-def sequences(run, args):
+def sequences(run, data_path, label_column):
     """`(x, y or None)` from --data as the run's loader reads it; y is None
     for an `.npz` without labels."""
-    label_column = args.label_column or run["input"].get("label_column")
-    path = args.data
+    label_column = label_column or run["input"].get("label_column")
+    path = data_path
     if path.suffix.lower() == ".npz" and not _has_labels(path):
         x, _ = data.load_npz(path, labels=False)
         return x, None
@@ -104,14 +108,14 @@ def fit_steps(x, run, source):
     return x
 
 
-def classification(run, model, args):
+def classification(run, model, *, data_path, out, label_column=None, forecast_rows=None):
     prep = run["preparation"]
     classes = np.array(_run.field(prep, "classes", list, run["path"]), dtype=str)
     normalization = _run.field(prep, "normalize", str, run["path"])
     scaler = prep.get("scaler")
     scaler = None if scaler is None else _run.scaler_from(scaler, run["path"])
-    x, y = sequences(run, args)
-    x, _ = prepare_classify(fit_steps(x, run, args.data), normalization, scaler)
+    x, y = sequences(run, data_path, label_column)
+    x, _ = _prepare.prepare_labelled(fit_steps(x, run, data_path), normalization, scaler)
     probabilities = model.predict(x, verbose=0, batch_size=256)
     if probabilities.shape[-1] != len(classes):
         raise InputError(f"{run['path']}: {len(classes)} classes but the model has other outputs")
@@ -122,36 +126,36 @@ def classification(run, model, args):
         (i, *([y[i]] if y is not None else []), predicted[i], *map(float, probabilities[i]))
         for i in range(len(x))
     ]
-    _artifacts.write_csv(args.out / "predictions.csv", header, rows)
+    _io.write_csv(out / "predictions.csv", header, rows)
     if y is not None:
         accuracy = float(np.mean(predicted == np.asarray(y).astype(str)))
         print(f"accuracy on {len(x)} labelled sequences: {accuracy:.4f}")
     return ["predictions.csv"]
 
 
-def series_to_number(run, model, args):
+def series_to_number(run, model, *, data_path, out, label_column=None, forecast_rows=None):
     prep = run["preparation"]
     input_scaler = _run.scaler_from(prep.get("input_scaler"), run["path"])
     target_scaler = _run.scaler_from(prep.get("target_scaler"), run["path"])
-    x, y = sequences(run, args)
-    x, _ = prepare_sequences(fit_steps(x, run, args.data), input_scaler)
+    x, y = sequences(run, data_path, label_column)
+    x, _ = _prepare.prepare_sequences(fit_steps(x, run, data_path), input_scaler)
     scaled = model.predict(x, verbose=0, batch_size=256).reshape(-1, 1)
     predicted = target_scaler.inverse_transform(scaled)[:, 0]
     header = ["index", *(["true"] if y is not None else []), "predicted"]
     rows = [(i, *([y[i]] if y is not None else []), predicted[i]) for i in range(len(x))]
-    _artifacts.write_csv(args.out / "predictions.csv", header, rows)
+    _io.write_csv(out / "predictions.csv", header, rows)
     return ["predictions.csv"]
 
 
-def anomaly_sequences(run, model, args):
+def anomaly_sequences(run, model, *, data_path, out, label_column=None, forecast_rows=None):
     prep = run["preparation"]
     shape = _shape(prep, run)
     threshold = _run.field(prep, "threshold", (int, float), run["path"])
     normal_label = _run.field(prep, "normal_label", str, run["path"])
     scaler = _run.scaler_from(prep.get("scaler"), run["path"])
-    x, y = sequences(run, args)
-    x = _autoencoder.equal_length(fit_steps(x, run, args.data), args.data)
-    x = _data.scale_sequences(scaler, x)
+    x, y = sequences(run, data_path, label_column)
+    x = _autoencoder.equal_length(fit_steps(x, run, data_path), data_path)
+    x = _prepare.scale_sequences(scaler, x)
     errors = _autoencoder.step_errors(x, _autoencoder.reconstruct(model, x, shape)).mean(axis=1)
     flagged = errors > threshold
     header = ["index", *(["label", "anomaly"] if y is not None else []), "error", "flagged"]
@@ -159,23 +163,23 @@ def anomaly_sequences(run, model, args):
         (i, *([y[i], int(str(y[i]) != normal_label)] if y is not None else []), e, int(f))
         for i, (e, f) in enumerate(zip(errors, flagged, strict=True))
     ]
-    _artifacts.write_csv(args.out / "predictions.csv", header, rows)
+    _io.write_csv(out / "predictions.csv", header, rows)
     print(f"{int(flagged.sum())} of {len(x)} sequences above the run's threshold {threshold:.4g}")
     return ["predictions.csv"]
 
 
-def embed(run, model, args):
+def embed(run, model, *, data_path, out, label_column=None, forecast_rows=None):
     prep = run["preparation"]
     shape = _shape(prep, run)
     scaler = _run.scaler_from(prep.get("scaler"), run["path"])
-    x, y = sequences(run, args)
-    x = _autoencoder.equal_length(fit_steps(x, run, args.data), args.data)
-    x = _data.scale_sequences(scaler, x)
+    x, y = sequences(run, data_path, label_column)
+    x = _autoencoder.equal_length(fit_steps(x, run, data_path), data_path)
+    x = _prepare.scale_sequences(scaler, x)
     z = model.get_layer("encoder").predict(shape.split(x)[0], batch_size=256, verbose=0)
     header = ["index", *(["label"] if y is not None else [])]
     header += [f"z{k}" for k in range(z.shape[1])]
     rows = [(i, *([y[i]] if y is not None else []), *map(float, z[i])) for i in range(len(x))]
-    _artifacts.write_csv(args.out / "embeddings.csv", header, rows)
+    _io.write_csv(out / "embeddings.csv", header, rows)
     return ["embeddings.csv"]
 
 
@@ -190,13 +194,13 @@ def _shape(prep, run):
 # === Series: forecasting, anomaly series ===
 
 
-def series_table(run, args):
+def series_table(run, data_path):
     """The --data series CSV read as the run read its own, its times and its
     number of rows."""
     layout = run["input"]
     columns = _run.field(layout, "columns", list, run["path"])
     table = data.read_series_csv(
-        args.data,
+        data_path,
         date_column=_run.field(layout, "date_column", str, run["path"], optional=True),
         fill=_run.field(layout, "fill", str, run["path"], optional=True),
     )
@@ -205,15 +209,15 @@ def series_table(run, args):
     return table, times, rows
 
 
-def forecasting(run, model, args):
+def forecasting(run, model, *, data_path, out, label_column=None, forecast_rows=None):
     prep, layout, source = run["preparation"], run["input"], run["path"]
     target = _run.field(prep, "target", list, source)
     features = _run.field(prep, "features", list, source)
     window = _run.field(layout, "window", int, source)
     horizon = _run.field(prep, "horizon", int, source)
-    table, times, rows = series_table(run, args)
+    table, times, rows = series_table(run, data_path)
     if rows < window:
-        raise InputError(f"{args.data}: {rows} rows; the run's windows need {window}")
+        raise InputError(f"{data_path}: {rows} rows; the run's windows need {window}")
     windows = data.forecasting_windows(
         table.columns(target + features, "columns"),
         table.columns(target, "columns"),
@@ -230,8 +234,8 @@ def forecasting(run, model, args):
         outputs = model.predict(windows.x_test, verbose=0, batch_size=256)
         predicted = windows.original(outputs.reshape(len(outputs), horizon, len(target)), "test")
         true = windows.original(windows.y_test, "test")
-        _artifacts.write_csv(
-            args.out / "predictions.csv",
+        _io.write_csv(
+            out / "predictions.csv",
             ["time", "target", "step", "true", "predicted"],
             [
                 (times[r + h], name, h + 1, true[i, h, k], predicted[i, h, k])
@@ -241,21 +245,21 @@ def forecasting(run, model, args):
             ],
         )
         written.append("predictions.csv")
-    elif not args.forecast:
+    elif not forecast_rows:
         raise InputError(
-            f"{args.data}: {rows} rows hold no window of {window} rows followed by "
+            f"{data_path}: {rows} rows hold no window of {window} rows followed by "
             f"{horizon} target rows; give more rows, or --forecast N to predict past the data"
         )
-    if args.forecast:
-        if args.forecast > horizon and features:
+    if forecast_rows:
+        if forecast_rows > horizon and features:
             raise InputError(
-                f"--forecast {args.forecast} is beyond the run's horizon {horizon}, which "
+                f"--forecast {forecast_rows} is beyond the run's horizon {horizon}, which "
                 "needs future values of its --features; forecast at most the horizon"
             )
-        future = _forecasting.beyond(model, windows, window, horizon, args.forecast)
-        future_times = _forecasting.future_times(times, args.forecast)
-        _artifacts.write_csv(
-            args.out / "forecast.csv",
+        future = _forecasting.beyond(model, windows, window, horizon, forecast_rows)
+        future_times = _forecasting.future_times(times, forecast_rows)
+        _io.write_csv(
+            out / "forecast.csv",
             ["step", "time", *target],
             [(i + 1, future_times[i], *row) for i, row in enumerate(future)],
         )
@@ -263,16 +267,16 @@ def forecasting(run, model, args):
     return written
 
 
-def anomaly_series(run, model, args):
+def anomaly_series(run, model, *, data_path, out, label_column=None, forecast_rows=None):
     prep, layout, source = run["preparation"], run["input"], run["path"]
     shape = _shape(prep, run)
     threshold = _run.field(prep, "threshold", (int, float), source)
     window = _run.field(layout, "window", int, source)
     span = window + shape.future_steps
-    table, times, count = series_table(run, args)
+    table, times, count = series_table(run, data_path)
     values = table.columns(_run.field(prep, "target", list, source), "columns")
     if count < span:
-        raise InputError(f"{args.data}: {count} rows; the run's windows need {span}")
+        raise InputError(f"{data_path}: {count} rows; the run's windows need {span}")
     scaled = _run.scaler_from(prep.get("scaler"), source).transform(values).astype("float32")
     x, first = data.part_windows(scaled, span, 0, count, 1)
     errors = _autoencoder.step_errors(x, _autoencoder.reconstruct(model, x, shape))
@@ -286,7 +290,7 @@ def anomaly_series(run, model, args):
         labels = table.columns([label_column], "label column")[:, 0] != 0
         header.append("anomaly")
         rows = [(*row, int(a)) for row, a in zip(rows, labels, strict=True)]
-    _artifacts.write_csv(args.out / "predictions.csv", header, rows)
+    _io.write_csv(out / "predictions.csv", header, rows)
     flagged = int(np.sum(scores > threshold))
     print(f"{flagged} of {count} rows above the run's threshold {threshold:.4g}")
     return ["predictions.csv"]

@@ -22,7 +22,7 @@ import numpy as np
 
 import zoo
 import zoo.training
-from recipes import _artifacts, _cli, _plots, classify
+from recipes import _artifacts, _cli, _io, _plots, _prepare
 from zoo import data
 from zoo.layers import VARIANTS
 
@@ -61,7 +61,7 @@ def parse_args(argv=None):
         bidirectional=False,
     )
     p.set_defaults(max_steps=MAX_STEPS, min_steps=MIN_STEPS, patience_steps=PATIENCE_STEPS)
-    classify.data_flags(p)
+    _cli.labelled_flags(p)
     p.add_argument(
         "--variants",
         type=_cli.names,
@@ -105,8 +105,13 @@ def main(argv=None):
     out = args.out
 
     # === Load and prepare (as recipes.classify does) ===
-    x_train, y_train, x_test, y_test, dataset, _, _, padded, encoder = classify.load_prepared(
-        args, args.seeds[0]
+    x_train, y_train, x_test, y_test, dataset, _, _, padded, encoder = _prepare.load_prepared(
+        train=args.train,
+        test=args.test,
+        dataset=args.dataset,
+        label_column=args.label_column,
+        normalize=args.normalize,
+        seed=args.seeds[0],
     )
     labels_train, labels_test = encoder.transform(y_train), encoder.transform(y_test)
     units = _cli.builder_units(args.model, args.units)
@@ -154,17 +159,19 @@ def main(argv=None):
 
     # === Report ===
     summary = summarize(rows, args.variants)
-    table = markdown(summary, dataset, args, policy)
+    table = markdown(
+        summary, dataset, policy, model_name=args.model, seeds=args.seeds, units=args.units
+    )
     print("\n" + table)
-    _artifacts.write_csv(
+    _io.write_csv(
         out / "variants.csv",
         list(rows[0]),
         [list(row.values()) for row in rows],
     )
-    with _artifacts.atomic_path(out / "variants.md") as tmp:
+    with _io.atomic_path(out / "variants.md") as tmp:
         tmp.write_text(table)
     box_plot(out / "variants.png", rows, args.variants, dataset)
-    _artifacts.write_json(
+    _io.write_json(
         out / "metrics.json",
         {
             "dataset": dataset,
@@ -194,11 +201,11 @@ def summarize(rows, variants):
     return summary
 
 
-def markdown(summary, dataset, args, policy):
+def markdown(summary, dataset, policy, *, model_name, seeds, units):
     """The table of variants.md: measured accuracy beside the paper's finding."""
     lines = [
-        f"Test accuracy per LSTM variant on {dataset}: {args.model}, units {args.units}, "
-        f"at most {policy.max_steps} optimizer steps, seeds {', '.join(map(str, args.seeds))} "
+        f"Test accuracy per LSTM variant on {dataset}: {model_name}, units {units}, "
+        f"at most {policy.max_steps} optimizer steps, seeds {', '.join(map(str, seeds))} "
         f"(mean ± standard deviation over seeds; min..max).",
         "",
         "| variant | parameters | test accuracy | min..max | Greff et al. (2017) |",

@@ -6,6 +6,9 @@ import pytest
 from zoo import data
 from zoo._errors import InputError
 
+# the subject does not depend on the backend: runs once (make test's "once" part)
+pytestmark = pytest.mark.once
+
 
 def test_part_windows_lie_inside_their_part():
     values = np.arange(20.0).reshape(10, 2)

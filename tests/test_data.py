@@ -9,6 +9,9 @@ import pytest
 from zoo import data
 from zoo._errors import InputError
 
+# the subject does not depend on the backend: runs once (make test's "once" part)
+pytestmark = pytest.mark.once
+
 UNIVARIATE_TS = """# a comment
 @problemName Tiny
 @timeStamps false

@@ -29,6 +29,9 @@ from zoo import data
 from zoo._errors import InputError
 from zoo.data._text import is_missing
 
+# the subject does not depend on the backend: runs once (make test's "once" part)
+pytestmark = pytest.mark.once
+
 EXAMPLES = int(os.environ.get("ZOO_FUZZ_EXAMPLES", "300"))
 SEED = int(os.environ.get("ZOO_FUZZ_SEED", "0"))
 

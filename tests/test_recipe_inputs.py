@@ -9,6 +9,9 @@ from recipes import _data, _training, anomaly, classify, regress
 from tests.recipe_helpers import run_in_process, stderr_lines
 from zoo._errors import InputError
 
+# the subject does not depend on the backend: runs once (make test's "once" part)
+pytestmark = pytest.mark.once
+
 RECIPES = {"classify": classify.main, "regress": regress.main, "anomaly": anomaly.main}
 TINY = ["--max-steps", "3", "--units", "4"]
 

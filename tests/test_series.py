@@ -7,6 +7,9 @@ from recipes import _forecasting
 from zoo import data
 from zoo._errors import InputError
 
+# the subject does not depend on the backend: runs once (make test's "once" part)
+pytestmark = pytest.mark.once
+
 
 def write(path, text):
     path.write_text(text)

@@ -26,6 +26,7 @@ from zoo.data._series import (
     seasonal_sources,
     windows,
 )
+from zoo.data._published import load_published, load_published_series
 from zoo.data._synthetic import ANOMALY_KINDS, make_anomaly_series
 from zoo.data.bundled import load_digits, load_sunspots, sunspots_path
 
@@ -67,4 +68,6 @@ __all__ = [
     "load_npz",
     "load_ts",
     "prepare",
+    "load_published",
+    "load_published_series",
 ]

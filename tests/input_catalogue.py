@@ -2,8 +2,8 @@
 with one line naming the file and line (or the flag), exit status 2, before any
 training starts.
 
-    KERAS_BACKEND=jax python -m benchmarks.malformed_inputs --out /tmp/malformed
-    python -m benchmarks.malformed_inputs --only csv --recipe classify   # a subset
+    KERAS_BACKEND=jax python -m tests.input_catalogue --out /tmp/malformed
+    python -m tests.input_catalogue --only csv --recipe classify   # a subset
 
 A catalogue of malformed files (`.ts`, `.csv`, `.npz`: non-finite values,
 damaged archives, bad headers, encodings, label problems, splits too small) and
@@ -72,6 +72,8 @@ NOISE = ("WARNING: All log messages", "I0000", "E0000", "W0000", "oneDNN", "WARN
 TINY = {
     "classify": ["--max-steps", "3", "--units", "4", "--no-classic-baselines"],
     "regress": ["--max-steps", "3", "--units", "4"],
+    "forecast": ["--max-steps", "3", "--units", "4"],
+    "predict": [],
     "anomaly": ["--max-steps", "3", "--units", "4", "--latent-dim", "2"],
     "embed": ["--max-steps", "3", "--units", "4", "--latent-dim", "2"],
     "autoencode": ["--max-steps", "3", "--units", "4", "--latent-dim", "2"],
@@ -879,7 +881,7 @@ def series_case(name, mentions, make, argv=(), recipe="regress", control=False):
     def build(d):
         path = write(d, "series.csv", make())
         base = ["--data", path, "--window", "8"]
-        if recipe == "regress":
+        if recipe in ("regress", "forecast"):
             base += ["--target", "value"]
         else:
             base += ["--target", "value", "--label-column", "fault"]
@@ -888,7 +890,7 @@ def series_case(name, mentions, make, argv=(), recipe="regress", control=False):
     add(f"series ({recipe}): {name}", "series", recipe, build, mentions, control=control)
 
 
-for recipe in ("regress", "anomaly"):
+for recipe in ("forecast", "anomaly"):
     for token in ("inf", "-inf", "1e39", "1e400"):
         series_case(
             f"target {token}",
@@ -1392,6 +1394,147 @@ flag_case(
 flag_case("anomaly --batch-size 0", ("--batch-size",), ["--batch-size", "0"], "anomaly", data=None)
 
 
+# === Predict: a finished run applied to new data ===
+
+_FINISHED = {}
+
+
+def finished_run(recipe):
+    """The folder of a finished tiny `recipe` run, trained once per process."""
+    if recipe not in _FINISHED:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix=f"catalogue-{recipe}-"))
+        if recipe == "classify":
+            x, y = good_arrays()
+            argv = ["--train", write(folder, "good.npz", npz_bytes(x=x, y=y))]
+        else:
+            argv = ["--data", write(folder, "series.csv", series_text()), "--target", "value"]
+            argv += ["--window", "8", "--horizon", "2"]
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            module(recipe).main([str(a) for a in argv + TINY[recipe] + ["--out", folder / "run"]])
+        _FINISHED[recipe] = folder / "run"
+    return _FINISHED[recipe]
+
+
+def predict_case(name, mentions, make, recipe="classify"):
+    """`make(folder, run)` returns the argv after `--run RUN` (a copy of a
+    finished `recipe` run that the case may damage)."""
+
+    def build(d):
+        import shutil
+
+        run = Path(d) / "run"
+        shutil.copytree(finished_run(recipe), run)
+        return make(Path(d), run)
+
+    add(f"predict ({recipe}): {name}", "predict", "predict", build, mentions)
+
+
+def good_npz(d, features=1):
+    x, y = good_arrays()
+    return write(d, "new.npz", npz_bytes(x=np.repeat(x, features, axis=2), y=y))
+
+
+predict_case(
+    "--run missing",
+    ("--run", "nothere"),
+    lambda d, run: ["--run", "nothere", "--data", good_npz(d)],
+)
+predict_case(
+    "--run without run.json",
+    ("run.json",),
+    lambda d, run: [(run / "run.json").unlink(), "--run", run, "--data", good_npz(d)][1:],
+)
+predict_case(
+    "run.json not JSON",
+    ("run.json",),
+    lambda d, run: [
+        (run / "run.json").write_text("{not json"),
+        "--run",
+        run,
+        "--data",
+        good_npz(d),
+    ][1:],
+)
+
+
+def _edit_run(run, change):
+    path = run / "run.json"
+    content = json.loads(path.read_text())
+    change(content)
+    path.write_text(json.dumps(content))
+
+
+predict_case(
+    "run.json from a newer lstm-zoo",
+    ("run.json", "version"),
+    lambda d, run: [
+        _edit_run(run, lambda c: c.update(version=99)),
+        "--run",
+        run,
+        "--data",
+        good_npz(d),
+    ][1:],
+)
+predict_case(
+    "run.json of an unknown task",
+    ("run.json", "task"),
+    lambda d, run: [
+        _edit_run(run, lambda c: c.update(task="dreaming")),
+        "--run",
+        run,
+        "--data",
+        good_npz(d),
+    ][1:],
+)
+predict_case(
+    "data with more features than the model reads",
+    ("new.npz", "features"),
+    lambda d, run: ["--run", run, "--data", good_npz(d, features=3)],
+)
+predict_case(
+    "--data missing", ("nothere.npz",), lambda d, run: ["--run", run, "--data", "nothere.npz"]
+)
+predict_case(
+    "--data with a non-finite value",
+    ("bad.npz",),
+    lambda d, run: [
+        "--run",
+        run,
+        "--data",
+        write(d, "bad.npz", npz_bytes(x=np.full((4, STEPS, 1), np.inf), y=np.array(["a"] * 4))),
+    ],
+)
+predict_case(
+    "--forecast on a classification run",
+    ("--forecast",),
+    lambda d, run: ["--run", run, "--data", good_npz(d), "--forecast", "3"],
+)
+predict_case(
+    "series without the run's target column",
+    ("value",),
+    lambda d, run: [
+        "--run",
+        run,
+        "--data",
+        write(d, "other.csv", series_text(header="date,price,other,fault")),
+    ],
+    recipe="forecast",
+)
+predict_case(
+    "series shorter than the run's window",
+    ("new.csv", "window|rows"),
+    lambda d, run: [
+        "--run",
+        run,
+        "--data",
+        write(d, "new.csv", series_text(series_rows()[:5])),
+    ],
+    recipe="forecast",
+)
+
+
 # === Running ===
 
 _MODULES = {}
@@ -1559,7 +1702,7 @@ def markdown(records):
 
 def main(argv=None):
     p = argparse.ArgumentParser(
-        prog="python -m benchmarks.malformed_inputs", description=__doc__.splitlines()[0]
+        prog="python -m tests.input_catalogue", description=__doc__.splitlines()[0]
     )
     p.add_argument("--out", type=Path, default=Path("runs") / "malformed_inputs")
     p.add_argument("--only", help="run the cases whose name contains this text")
