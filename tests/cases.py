@@ -8,6 +8,13 @@ its `mask_value` (99.0, -1.0 and the default 0.0 all appear below). Each of
 Greff et al.'s LSTM variants but the default "np" is the `variant=` of one
 case, so every variant goes through every check here; tests/test_variants.py
 checks their numbers and tests/portability.py moves them across backends.
+
+The forecasters go through the same check as regressors (the toy task's
+per-step targets, mean squared error): it proves they train, predict, save
+and reload; their own losses are tested in tests/test_forecasting_models.py.
+An `mqrnn` case's horizon equals its timesteps (12 for a variable length),
+the length of the toy task's per-step targets; its `future_features` input
+(a dict) is covered there too.
 """
 
 CASES = {
@@ -241,6 +248,44 @@ CASES = {
             ),
             "features",
             (12,),
+        ),
+    ],
+    "deepar": [
+        (dict(input_shape=(10, 3), units=(8, 8)), "regression", (10, 3)),
+        (
+            dict(input_shape=(None, 2), units=8, distribution="gaussian", dropout=0.0),
+            "regression",
+            (None, 2),
+        ),
+        (
+            dict(input_shape=(10, 2), units=(6,), distribution="negative_binomial"),
+            "regression",
+            (10, 2),
+        ),
+    ],
+    "mqrnn": [
+        (
+            dict(
+                input_shape=(10, 3),
+                horizon=10,
+                quantiles=(0.1, 0.5, 0.9),
+                units=8,
+                head_units=(8,),
+            ),
+            "regression",
+            (10, 3),
+        ),
+        (
+            dict(
+                input_shape=(None, 2),
+                horizon=12,
+                quantiles=(0.25, 0.75),
+                units=(8, 8),
+                head_units=(),
+                dropout=0.0,
+            ),
+            "regression",
+            (12, 2),
         ),
     ],
 }

@@ -29,6 +29,11 @@ OFFERED = {
 
 # name -> (plain kwargs, variant kwargs); the input shape is added per variant
 CASES = {
+    "deepar": (dict(units=(4, 3)), dict(distribution="negative_binomial")),
+    "mqrnn": (
+        dict(horizon=2, quantiles=(0.1, 0.5, 0.9), units=3, head_units=(4,)),
+        dict(quantiles=(0.5,)),
+    ),
     "lstm": (
         dict(units=4, num_classes=3),
         dict(masking=True, mask_value=MASK_VALUE, bidirectional=True),

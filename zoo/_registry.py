@@ -27,7 +27,8 @@ def list_models(task=None):
 
     Args:
         task: str or None. If given, only the builders offering this head
-            (`"classification"`, `"regression"` or `"autoencoding"`).
+            (`"classification"`, `"regression"`, `"autoencoding"` or
+            `"forecasting"`).
     """
     return sorted(name for name in _MODELS if task is None or task in _TASKS[name])
 
