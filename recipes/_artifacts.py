@@ -11,15 +11,16 @@ from recipes import _cli, _io, _plots, _run, _training
 
 
 @contextlib.contextmanager
-def opened(args):
+def opened(args, batch_size=None):
     """Opens a training run from its parsed flags: the device scope of
     `--distribute`, the training state in `--out` (fresh, or the interrupted
     one with `--resume`) and the training policy; yields `(devices, state,
-    policy)`. The device check comes first, so a refused `--distribute`
-    leaves no output folder."""
-    with _training.devices_scope(args.distribute, args.batch_size) as devices:
+    policy)`; `batch_size` is the recipe's default for `--batch-size`. The
+    device check comes first, so a refused `--distribute` leaves no output
+    folder."""
+    with _training.devices_scope(args.distribute, args.batch_size or batch_size) as devices:
         state = _training.start(args.out, resume=args.resume, flags=_cli.resume_flags(args))
-        yield devices, state, _cli.policy_from(args, devices)
+        yield devices, state, _cli.policy_from(args, devices, batch_size)
 
 
 def save_run(

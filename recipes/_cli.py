@@ -31,7 +31,8 @@ class Parser(argparse.ArgumentParser):
 def parser(description, prog, *, task, default_model, default_units, dropout, bidirectional=True):
     """The flags every training recipe takes; the recipe adds its own data flags.
 
-    `task` is the head the `--model` choices must offer; `bidirectional=False`
+    `task` is the head the `--model` choices must offer (a tuple: any of
+    them); `bidirectional=False`
     leaves out `--bidirectional`, for builders without it.
     """
     p = Parser(
@@ -43,7 +44,9 @@ def parser(description, prog, *, task, default_model, default_units, dropout, bi
     p.add_argument(
         "--model",
         default=default_model,
-        choices=zoo.list_models(task=task),
+        choices=sorted(
+            {m for t in ((task,) if isinstance(task, str) else task) for m in zoo.list_models(t)}
+        ),
         help="registered builder to train",
     )
     p.add_argument(
@@ -109,12 +112,14 @@ def parser(description, prog, *, task, default_model, default_units, dropout, bi
     return p
 
 
-def policy_from(args, devices=1):
-    """The training policy the shared flags ask for; with several devices the
-    default batch size is rounded up to split evenly over them."""
-    batch_size = args.batch_size
-    if batch_size is None and devices > 1:
-        batch_size = devices * -(-16 // devices)
+def policy_from(args, devices=1, batch_size=None):
+    """The training policy the shared flags ask for (`batch_size`: the
+    recipe's default for `--batch-size`, else the policy's); with several
+    devices the default batch size is rounded up to split evenly over them."""
+    default = batch_size
+    batch_size = args.batch_size or default
+    if args.batch_size is None and devices > 1:
+        batch_size = devices * -(-(default or 16) // devices)
     return zoo.training.Policy(
         learning_rate=args.learning_rate,
         batch_size=batch_size,

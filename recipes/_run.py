@@ -34,6 +34,7 @@ TASKS = (
     "anomaly-series",
     "anomaly-sequences",
     "embed",
+    "panel-forecasting",
 )
 
 

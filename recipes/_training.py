@@ -159,7 +159,7 @@ def average(models):
     first = models[0]
     inputs = keras.tree.map_structure(
         lambda t: keras.Input(shape=t.shape[1:], name=t.name.split(":")[0], dtype=t.dtype),
-        first.inputs if len(first.inputs) > 1 else first.inputs[0],
+        first.input,
     )
     outputs = []
     for k, model in enumerate(models):

@@ -26,7 +26,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from recipes import _autoencoder, _cli, _forecasting, _io, _prepare, _run
+from recipes import _autoencoder, _cli, _forecasting, _io, _panel_forecast, _prepare, _run
 from zoo import InputError, data
 
 
@@ -53,7 +53,7 @@ def main(argv=None):
     args = parse_args(argv)
     run = _run.read(args.run)
     task = run["task"]
-    if args.forecast and task != "forecasting":
+    if args.forecast and task not in ("forecasting", "panel-forecasting"):
         raise InputError(f"--forecast needs a forecasting run; {args.run} is a {task} run")
     model = keras.saving.load_model(args.run / "model.keras")
     print(f"{args.run}: {run['recipe']} run ({task}), model {run['model']}; predicting {args.data}")
@@ -296,7 +296,70 @@ def anomaly_series(run, model, *, data_path, out, label_column=None, forecast_ro
     return ["predictions.csv"]
 
 
+def panel_forecasting(run, model, *, data_path, out, label_column=None, forecast_rows=None):
+    """A panel model's quantile forecasts past the end of every series of
+    `data_path`, read and prepared as the run read and prepared its own."""
+    prep, layout, source = run["preparation"], run["input"], run["path"]
+    reading = _run.field(layout, "reading", dict, source, optional=True)
+    if reading is None:
+        raise InputError(
+            f"{source}: the run trained on --dataset {layout.get('dataset')}; recipes.predict "
+            "replays runs trained on a --data CSV file, whose columns it reads again"
+        )
+    horizon = _run.field(prep, "horizon", int, source)
+    levels = [float(q) for q in _run.field(prep, "quantiles", list, source)]
+    steps = forecast_rows or horizon
+    if steps > horizon and run["model"] == "mqrnn":
+        raise InputError(f"--forecast {steps} is beyond the run's horizon {horizon}")
+    windows = data.ForecastWindows(
+        context=_run.field(prep, "context", int, source),
+        horizon=horizon,
+        season=_run.field(prep, "season", int, source, optional=True)
+        if prep.get("base") == "season"
+        else None,
+        base=_run.field(prep, "base", str, source),
+        log=_run.field(prep, "log", bool, source),
+    )
+    panel = _panel_forecast.read(data_path, reading)
+    prepared = _panel_forecast.prepare(
+        panel,
+        horizon=horizon,
+        model_name=run["model"],
+        covariates=_run.field(prep, "covariates", dict, source),
+    )
+    if panel.future_names:
+        raise InputError(
+            f"{data_path}: the run reads future covariates ({', '.join(panel.future_names)}), "
+            "whose values past the end of the data are unknown"
+        )
+    series = np.arange(len(prepared.targets))
+    origin = np.array([len(t) for t in prepared.targets])
+    predicted = _panel_forecast.forecast(
+        model,
+        prepared,
+        windows,
+        series=series,
+        origin=origin,
+        quantiles=levels,
+        model_name=run["model"],
+        seed=0,
+    )[:, :steps]
+    point = levels.index(_panel_forecast.POINT)
+    _io.write_csv(
+        out / "forecast.csv",
+        ["series", "date", "forecast", *[f"q{level:g}" for level in levels]],
+        [
+            [prepared.ids[s], date, q[h, point], *q[h]]
+            for s, q in zip(series, predicted, strict=True)
+            for h, date in enumerate(_panel_forecast.future_dates(prepared, s, panel.freq, steps))
+        ],
+    )
+    print(f"{len(series)} series forecast {steps} steps past the data")
+    return ["forecast.csv"]
+
+
 TASKS = {
+    "panel-forecasting": panel_forecasting,
     "classification": classification,
     "series-to-number": series_to_number,
     "anomaly-sequences": anomaly_sequences,

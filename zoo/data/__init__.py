@@ -8,7 +8,22 @@ or the argument.
 from zoo.data._anomaly import ANOMALY_METRICS, detection, part_windows, row_scores, touches
 from zoo.data._checks import check_finite, check_finite_targets
 from zoo.data._files import check_compatible, load, load_csv, load_npz, load_ts
+from zoo.data._forecast_windows import BASES, ForecastWindows, Origins
+from zoo.data._panel import (
+    PANELS,
+    Panel,
+    Series,
+    calendar_feature_names,
+    calendar_features,
+    extend_dates,
+    iter_csv_panel,
+    load_published_panel,
+    panel_from_arrays,
+    read_panel,
+    read_tsf,
+)
 from zoo.data._prepare import MASK_VALUE, flatten_for_baseline, lengths, prepare, same_length
+from zoo.data._published import load_published, load_published_series
 from zoo.data._series import (
     FILLS,
     PREDICT,
@@ -26,7 +41,6 @@ from zoo.data._series import (
     seasonal_sources,
     windows,
 )
-from zoo.data._published import load_published, load_published_series
 from zoo.data._synthetic import ANOMALY_KINDS, make_anomaly_series
 from zoo.data.bundled import load_digits, load_sunspots, sunspots_path
 
@@ -70,4 +84,18 @@ __all__ = [
     "prepare",
     "load_published",
     "load_published_series",
+    "PANELS",
+    "Panel",
+    "Series",
+    "calendar_feature_names",
+    "calendar_features",
+    "extend_dates",
+    "iter_csv_panel",
+    "load_published_panel",
+    "panel_from_arrays",
+    "read_panel",
+    "read_tsf",
+    "BASES",
+    "ForecastWindows",
+    "Origins",
 ]
