@@ -25,23 +25,21 @@ from zoo.data._panel import (
 from zoo.data._prepare import MASK_VALUE, flatten_for_baseline, lengths, prepare, same_length
 from zoo.data._published import load_published, load_published_series
 from zoo.data._series import (
-    FILLS,
     PREDICT,
     SCALERS,
     TRANSFORMS,
     Forecasting,
-    SeriesTable,
     chronological_parts,
     chronological_split,
     forecasting_data,
     forecasting_windows,
     make_scaler,
-    read_series_csv,
     relative,
     seasonal_sources,
     windows,
 )
 from zoo.data._synthetic import ANOMALY_KINDS, make_anomaly_series
+from zoo.data._tables import FILLS, SeriesTable, read_series_csv
 from zoo.data.bundled import load_digits, load_sunspots, sunspots_path
 
 __all__ = [

@@ -43,7 +43,7 @@ import numpy as np
 
 from zoo._errors import InputError
 from zoo.data._checks import FLOAT32_MAX, positive_int
-from zoo.data._series import FILLS, _fill
+from zoo.data._tables import FILLS, _fill
 from zoo.data._text import MISSING, shown
 
 # === Types ===

@@ -4,7 +4,7 @@ import numpy as np
 
 from zoo._errors import InputError
 from zoo.data._checks import positive_int
-from zoo.data._series import SeriesTable
+from zoo.data._tables import SeriesTable
 
 ANOMALY_KINDS = ("spike", "level shift", "stuck sensor", "fast cycle", "noise burst", "weak cycle")
 

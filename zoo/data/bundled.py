@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.data._series import read_series_csv
+from zoo.data._tables import read_series_csv
 
 
 def load_digits():
