@@ -1,11 +1,15 @@
 """The leaderboard: zoo models over every dataset aeon ships, beside published results.
 
 Runs the recipes themselves, with their default flags, on the official splits
-of the UCR/UEA classification and TSER regression sets aeon ships, and on its
-forecasting series, for several seeds; writes `leaderboard.csv` (one row per
-run) and `leaderboard.md` (mean and spread per model and dataset beside the
-baselines the recipe printed and the published accuracies aeon's wheel carries:
-InceptionTime, HC2 and WEASEL-2.0, resample 0, which is the official split).
+of the UCR/UEA classification and TSER regression sets aeon ships, on its
+forecasting series (the windowed regressors, task "forecasting") and on its
+forecasting panels and seasonal series under the M-competition protocol (the
+panel models of `recipes.forecast`, task "panels"), for several seeds; writes
+`leaderboard.csv` (one row per run) and `leaderboard.md` (mean and spread per
+model and dataset beside the baselines the recipe printed and published
+figures: the accuracies aeon's wheel carries (InceptionTime, HC2 and
+WEASEL-2.0, resample 0, which is the official split) and, for M1 yearly, the
+fev benchmark's MASE and WQL of the statistical models and TiRex).
 
     python -m recipes.benchmark --quick                 # a subset that fits in minutes
     python -m recipes.benchmark                         # everything, 3 seeds (hours on CPU)
@@ -35,18 +39,45 @@ FORECAST_FLAGS = {
     "Lynx": ["--horizon", "10", "--test-size", "20", "--window", "20"],
     "ShampooSales": ["--horizon", "1", "--test-size", "8", "--val-size", "6", "--window", "6"],
 }
+# The M-competition protocol: the last `--horizon` values of every series are its test part
+PANEL_FLAGS = {
+    "m1_yearly": [],
+    "Airline": ["--horizon", "12"],
+    "PBS": ["--horizon", "12"],
+    "Lynx": ["--horizon", "10"],
+    "ShampooSales": ["--horizon", "6"],
+}
+# fev's published results on M1 yearly (last 6 values; MASE with seasonality 1,
+# WQL over the levels 0.1 ... 0.9), as quoted in issue 29 from autogluon/fev
+PUBLISHED_PANELS = {
+    "m1_yearly": {
+        "SeasonalNaive": (4.894, 0.209),
+        "AutoETS": (3.957, 0.139),
+        "AutoTheta": (3.659, 0.137),
+        "AutoARIMA": (3.486, 0.133),
+        "TiRex (zero-shot)": (3.703, 0.131),
+    }
+}
 QUICK = {
     "classification": ("GunPoint", "ItalyPowerDemand", "BasicMotions", "ArrowHead"),
     "regression": ("Covid3Month",),
     "forecasting": ("Airline", "ShampooSales"),
+    "panels": ("m1_yearly", "Airline"),
 }
 DEFAULT_MODELS = {
     "classification": ("lstm_fcn", "stacked_lstm"),
     "regression": ("stacked_lstm",),
     "forecasting": ("stacked_lstm",),
+    "panels": ("mqrnn",),
 }
 PUBLISHED = ("InceptionTime", "HC2", "WEASEL-2.0")
-METRIC = {"classification": "test_accuracy", "regression": "test_rmse", "forecasting": "test_rmse"}
+METRIC = {
+    "classification": "test_accuracy",
+    "regression": "test_rmse",
+    "forecasting": "test_rmse",
+    "panels": "test_mase",
+}
+SECOND = {"panels": ("test_wql", "test_coverage_80", "test_coverage_95")}
 
 
 def parse_args(argv=None):
@@ -60,10 +91,14 @@ def parse_args(argv=None):
     p.add_argument(
         "--tasks",
         type=_cli.names,
-        default=("classification", "regression", "forecasting"),
-        help="comma-separated: classification, regression, forecasting",
+        default=("classification", "regression", "forecasting", "panels"),
+        help="comma-separated: classification, regression, forecasting, panels",
     )
-    p.add_argument("--models", type=_cli.names, help="zoo models (default: per task)")
+    p.add_argument(
+        "--models",
+        type=_cli.names,
+        help="zoo models (default: per task); NAME:--flag=value adds flags to a model's runs",
+    )
     p.add_argument("--datasets", type=_cli.names, help="only these datasets")
     p.add_argument("--seeds", type=_cli.int_tuple_from_zero, default=(0, 1, 2))
     p.add_argument("--runs", type=Path, default=Path("runs") / "leaderboard")
@@ -91,16 +126,23 @@ def main(argv=None):
 
 
 def _all(task):
+    if task == "panels":
+        return tuple(PANEL_FLAGS)
     return tuple(FORECASTING) if task == "forecasting" else SHIPPED[task]
 
 
 def run_one(task, dataset, model, seed, runs):
     """One recipe run (reused when its metrics.json exists) as a leaderboard row."""
-    out = runs / task / dataset / f"{model}-seed{seed}"
+    out = runs / task / dataset / f"{model.replace(':', '_').replace('=', '')}-seed{seed}"
     metrics_path = out / "metrics.json"
     if not metrics_path.exists():
-        recipe = "recipes.classify" if task == "classification" else "recipes.regress"
-        flags = ["--dataset", dataset, "--model", model, "--seed", str(seed), "--out", str(out)]
+        recipe = {"classification": "recipes.classify", "panels": "recipes.forecast"}.get(
+            task, "recipes.regress"
+        )
+        # "mqrnn:--ensemble=5": a model with extra flags of its recipe
+        name, *extra = model.split(":")
+        flags = ["--dataset", dataset, "--model", name, "--seed", str(seed), "--out", str(out)]
+        flags += extra
         if model in ("lstm", "lstm_fcn", "mlstm_fcn") and task != "classification":
             flags += ["--units", "64"]
         if model == "stacked_lstm" and task == "classification":
@@ -108,6 +150,7 @@ def run_one(task, dataset, model, seed, runs):
         if task == "classification" and seed != 0:
             flags.append("--no-classic-baselines")  # the same for every seed
         flags += FORECAST_FLAGS.get(dataset, []) if task == "forecasting" else []
+        flags += PANEL_FLAGS.get(dataset, []) if task == "panels" else []
         print(f"[{time.strftime('%H:%M:%S')}] {task} {dataset} {model} seed {seed}", flush=True)
         started = time.perf_counter()
         result = subprocess.run(
@@ -127,6 +170,12 @@ def run_one(task, dataset, model, seed, runs):
 
 def _row(task, dataset, model, seed, value, metrics, error=""):
     baselines = {k: v.get(METRIC[task]) for k, v in metrics.get("baselines", {}).items()}
+    second = {key: metrics.get(key) for key in SECOND.get(task, ())}
+    if second:
+        baselines = {
+            k: [v.get(METRIC[task]), *[v.get(key) for key in second]]
+            for k, v in metrics.get("baselines", {}).items()
+        }
     return {
         "task": task,
         "dataset": dataset,
@@ -137,6 +186,7 @@ def _row(task, dataset, model, seed, value, metrics, error=""):
         "train_seconds": metrics.get("train_seconds"),
         "backend": metrics.get("backend"),
         "baselines": json.dumps(baselines),
+        "second": json.dumps(second),
         "error": error,
     }
 
@@ -183,6 +233,9 @@ def markdown(rows):
         task_rows = [r for r in rows if r["task"] == task]
         if not task_rows:
             continue
+        if task == "panels":
+            lines += panels_markdown(task_rows)
+            continue
         models = list(dict.fromkeys(r["model"] for r in task_rows))
         datasets = list(dict.fromkeys(r["dataset"] for r in task_rows))
         base_names = list(
@@ -216,6 +269,42 @@ def markdown(rows):
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def panels_markdown(rows):
+    """One table per dataset: each model's MASE, WQL and interval coverage (mean
+    ± standard deviation over seeds), the baselines of seed 0's run, and the
+    published figures where there are some."""
+    keys = ("test_mase", *SECOND["panels"])
+    lines = [
+        "## Panels: the last horizon of every series (M-competition protocol)",
+        "",
+        "`recipes.forecast` with its default flags (`--model mqrnn`), `--horizon` as "
+        "in `PANEL_FLAGS`. MASE (seasonality as the recipe prints it) and WQL: lower is "
+        "better; coverage of the 80% and 95% intervals: nearer 0.80 and 0.95 is better. "
+        "Baselines: fit per series by the recipe (statsforecast), seed 0's run. Published: "
+        "fev's results (see `PUBLISHED_PANELS`).",
+        "",
+    ]
+    for dataset in dict.fromkeys(r["dataset"] for r in rows):
+        chosen = [r for r in rows if r["dataset"] == dataset]
+        lines += [f"### {dataset}", "", "| model | MASE | WQL | coverage 80% | coverage 95% |"]
+        lines.append("|---|---|---|---|---|")
+        for model in dict.fromkeys(r["model"] for r in chosen):
+            runs = [r for r in chosen if r["model"] == model and r["value"] is not None]
+            values = [[r["value"], *json.loads(r["second"]).values()] for r in runs]
+            cells = [
+                _mean_spread([v[j] for v in values if v[j] is not None]) for j in range(len(keys))
+            ]
+            seeds = ",".join(str(r["seed"]) for r in runs)
+            lines.append(f"| {model} (seeds {seeds}) | " + " | ".join(cells) + " |")
+        first = min(chosen, key=lambda r: r["seed"])
+        for name, values in json.loads(first["baselines"]).items():
+            lines.append(f"| {name} | " + " | ".join(_number(v) for v in values) + " |")
+        for name, (mase, wql) in PUBLISHED_PANELS.get(dataset, {}).items():
+            lines.append(f"| {name} (published) | {mase:.3f} | {wql:.3f} | | |")
+        lines.append("")
+    return lines
 
 
 def _mean_spread(values):

@@ -41,6 +41,9 @@ PANEL_MODELS = ("mqrnn", "deepar")
 DEFAULT_QUANTILES = (0.025, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.975)
 PANEL_UNITS = {"mqrnn": (64,), "deepar": (40, 40)}
 PANEL_BATCH = 64
+# At most this many passes over the windows (or --max-steps): a single short
+# series has a few dozen windows, which 3,000 steps would fit many times over
+PANEL_EPOCHS = 100
 # The windowed regressors' defaults (recipes.regress --data before this recipe)
 WINDOWED = {
     "units": (64, 64),
@@ -203,6 +206,8 @@ def main(argv=None, prog="forecast"):
     args = parse_args(argv, prog)
     keras.utils.set_random_seed(args.seed)
     if args.model in PANEL_MODELS:
+        if args.epochs is None:
+            args.epochs = PANEL_EPOCHS
         with _artifacts.opened(args, batch_size=PANEL_BATCH) as (devices, state, policy):
             _panel_forecast.run(
                 policy=policy,
