@@ -176,3 +176,20 @@ def test_windows_name_bad_arguments(kwargs, message):
 def test_no_series_long_enough_names_what_a_window_needs():
     with pytest.raises(InputError, match="2 observed values before 5 target values"):
         data.ForecastWindows(context=4, horizon=5).training([np.arange(6.0)])
+
+
+def test_stream_yields_every_window_once_in_bounded_batches():
+    rng = np.random.default_rng(0)
+    series = [rng.uniform(1, 9, size=rng.integers(9, 20)).cumsum() for _ in range(30)]
+    windows = data.ForecastWindows(context=4, horizon=2)
+    _, expected = windows.training([s[:-2] for s in series])
+    seen = []
+    for x, y in windows.stream(iter(series), batch_size=8, buffer=16, holdout=2):
+        assert x.shape == (8, 4, 3) and y.shape == (8, 2)
+        seen.append(y)
+    seen = np.concatenate(seen)
+    # every window at most once; only the last partial batch is left out
+    assert len(expected) - 8 < len(seen) <= len(expected)
+    rows = {tuple(np.round(r, 5)) for r in expected}
+    assert all(tuple(np.round(r, 5)) in rows for r in seen)
+    assert len({tuple(np.round(r, 5)) for r in seen}) == len(seen)

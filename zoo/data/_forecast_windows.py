@@ -130,9 +130,7 @@ class ForecastWindows:
         )
         return origins, ((y - origins.base) / origins.scale).astype("float32")
 
-    def origins(
-        self, targets, *, past=None, future=None, static=None, series=None, origin=None
-    ):
+    def origins(self, targets, *, past=None, future=None, static=None, series=None, origin=None):
         """The inputs at forecast origins: by default the end of every series
         (`origin[k] = len(targets[k])`); else the rows `series` (indices into
         `targets`) at `origin` (values seen)."""
@@ -173,6 +171,52 @@ class ForecastWindows:
             scale[i] = level
             base[i] = self._base(values)
         return Origins(x, future_x, series, origin, scale, base)
+
+    def stream(self, series, *, batch_size=64, buffer=4096, seed=0, holdout=0):
+        """Training batches from an iterable of series read once, in bounded memory.
+
+        `series` yields `zoo.data.Series` (their past, future and static
+        covariates are read as in `training`) or 1-D arrays; each one's
+        windows (all but its last `holdout` values) go into a shuffle buffer
+        of about `buffer` windows, from which batches of `batch_size` are
+        drawn at random, so a panel larger than memory (read by
+        `zoo.data.iter_csv_panel`) trains with memory bounded by the buffer.
+        Yields `(inputs, y)` until the series run out.
+        """
+        rng = np.random.default_rng(seed)
+        pool_x, pool_f, pool_y = [], [], []
+
+        def batch(count):
+            chosen = rng.choice(len(pool_y), size=count, replace=False)
+            keep = np.setdiff1d(np.arange(len(pool_y)), chosen)
+            x = np.stack([pool_x[i] for i in chosen])
+            y = np.stack([pool_y[i] for i in chosen])
+            f = np.stack([pool_f[i] for i in chosen]) if pool_f else None
+            for pool in (pool_x, pool_y, pool_f):
+                if pool:
+                    pool[:] = [pool[i] for i in keep]
+            return (x if f is None else {"sequence": x, "future": f}), y
+
+        for item in series:
+            target = getattr(item, "target", item)
+            end = len(target) - holdout
+            if end - self.horizon < self.min_observed:
+                continue
+            origins, y = self.training(
+                [target],
+                past=None if getattr(item, "past", None) is None else [item.past],
+                future=None if getattr(item, "future", None) is None else [item.future],
+                static=None if getattr(item, "static", None) is None else item.static[None],
+                end=[end],
+            )
+            pool_x.extend(origins.x)
+            pool_y.extend(y)
+            if origins.future is not None:
+                pool_f.extend(origins.future)
+            while len(pool_y) >= buffer + batch_size:
+                yield batch(batch_size)
+        while len(pool_y) >= batch_size:
+            yield batch(batch_size)
 
     def unscale(self, outputs, origins):
         """Model outputs (n, horizon) or (n, horizon, q) in original units."""
