@@ -61,6 +61,19 @@ def test_ts_multivariate_unequal_length_is_padded(tmp_path):
     assert y.tolist() == [1, 2, 3] and y.dtype.kind == "i"
 
 
+@pytest.mark.parametrize("equal_length", ["false", "true", None])
+def test_ts_case_whose_dimensions_differ_in_length_is_an_error(tmp_path, equal_length):
+    """aeon refuses such a case; padding the short dimension would change the data unsaid."""
+    text = MULTIVARIATE_UNEQUAL_TS.replace("4,5:40,50:2", "4,5:40:2")
+    if equal_length is None:
+        text = text.replace("@equalLength false\n", "")
+    else:
+        text = text.replace("@equalLength false", f"@equalLength {equal_length}")
+    line = text.splitlines().index("4,5:40:2") + 1
+    with pytest.raises(InputError, match=rf"m\.ts, line {line}: ragged case: .*\[2, 1\]"):
+        data.load_ts(write(tmp_path, "m.ts", text))
+
+
 def test_ts_regression_targets(tmp_path):
     text = "@problemName R\n@univariate true\n@targetLabel true\n@data\n1,2,3:0.5\n3,2,1:-1.25\n"
     x, y = data.load_ts(write(tmp_path, "r.ts", text))

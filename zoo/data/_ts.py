@@ -159,9 +159,17 @@ def _parse_case(path, line_number, line, header):
         [_parse_value(path, line_number, token) for token in field.split(",")] for field in fields
     ]
     lengths = {len(v) for v in values}
+    if len(lengths) > 1:  # aeon refuses these too: padding them would change the data unsaid
+        _fail(
+            path,
+            line_number,
+            f"ragged case: its dimensions have lengths {[len(v) for v in values]}; "
+            "every dimension of a case has one length (@equalLength false lets cases differ, "
+            "not the dimensions of one case)",
+        )
     if header.get("@equallength"):
         expected = header.get("@serieslength")
-        if len(lengths) > 1 or (expected is not None and lengths != {expected}):
+        if expected is not None and lengths != {expected}:
             want = expected if expected is not None else "the same length"
             _fail(
                 path,
@@ -169,8 +177,4 @@ def _parse_case(path, line_number, line, header):
                 f"ragged row: dimension lengths {sorted(lengths)} in a file that says "
                 f"@equalLength true (expected {want})",
             )
-    longest = max(lengths)
-    case = np.full((longest, len(values)), np.nan)
-    for d, v in enumerate(values):
-        case[: len(v), d] = v
-    return case, label
+    return np.array(values, dtype="float64").T, label
