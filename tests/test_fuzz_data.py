@@ -115,7 +115,7 @@ def compressed_npz_bytes(x, y):
 def mutate(rng, raw, binary):
     """One to three random mutations of `raw`."""
     for _ in range(int(rng.integers(1, 4))):
-        kind = rng.integers(0, 6 if not binary else 4)
+        kind = rng.integers(0, 7 if not binary else 4)
         at = int(rng.integers(0, len(raw) + 1)) if raw else 0
         if kind == 0 and raw:  # flip a byte
             at = min(at, len(raw) - 1)
@@ -127,6 +127,8 @@ def mutate(rng, raw, binary):
         elif kind == 3 and raw:  # overwrite with a token
             token = TOKENS[int(rng.integers(len(TOKENS)))]
             raw = raw[:at] + token + raw[at + len(token) :]
+        elif kind == 6 and raw:  # a whole cell becomes a token
+            raw = with_cell(raw, at, TOKENS[int(rng.integers(len(TOKENS)))])
         else:  # lines: duplicate or delete one
             lines = raw.split(b"\n")
             i = int(rng.integers(len(lines)))
@@ -136,6 +138,16 @@ def mutate(rng, raw, binary):
                 del lines[i]
             raw = b"\n".join(lines)
     return raw
+
+
+def with_cell(raw, at, token):
+    """`raw` with the cell (between `,`, `:` and line ends) around `at` replaced."""
+    start = end = min(at, len(raw) - 1)
+    while start > 0 and raw[start - 1 : start] not in b",:\n":
+        start -= 1
+    while end < len(raw) and raw[end : end + 1] not in b",:\n":
+        end += 1
+    return raw[:start] + token + raw[end:]
 
 
 def check_labelled(x, y, declared=False):
@@ -160,6 +172,35 @@ def check_series(table):
     for name in table.names:
         column = table.values[name]
         assert np.isfinite(column).all() and (np.abs(column) <= np.finfo(np.float32).max).all()
+
+
+# A non-finite number written in a file, each with a finite stand-in of the
+# same sign (longest first, so "-1e39" is not read as "-" and "1e39").
+NON_FINITE = ((b"-1e400", b"-7"), (b"1e400", b"7"), (b"-1e39", b"-7"), (b"1e39", b"7"))
+NON_FINITE += ((b"-inf", b"-7"), (b"inf", b"7"))
+
+
+def check_non_finite_reported(path, raw, loaded):
+    """A mutant that `loaded` (x, y) must not have read a non-finite number as
+    a missing value: with each such number written as a finite one, the file
+    must load with the same missing values (else it was the number itself
+    that became NaN). Mutants whose stand-in changes more than a value (a
+    label, a header) are not compared."""
+    if not any(token in raw for token, _ in NON_FINITE):
+        return
+    control = raw
+    for token, finite in NON_FINITE:
+        control = control.replace(token, finite)
+    twin = path.with_name(f"control{path.suffix}")
+    twin.write_bytes(control)
+    try:
+        x, _ = data.load(twin)
+    except InputError:
+        return
+    if x.shape == loaded[0].shape:
+        assert np.array_equal(np.isnan(x), np.isnan(loaded[0])), (
+            "a non-finite value was read as a missing one instead of being reported"
+        )
 
 
 def outcome(path, load, check):
@@ -206,9 +247,18 @@ def test_mutated_files_load_or_name_the_file(tmp_path, case):
     seen = set()
     for example in range(EXAMPLES):
         raw = mutate(rng, original, binary)
+        if not binary and example % 10 == 0:  # one cell of the whole file, non-finite
+            token = NON_FINITE[int(rng.integers(len(NON_FINITE)))][0]
+            raw = with_cell(original, int(rng.integers(len(original))), token)
         path.write_bytes(raw)
+
+        def checks(loaded, raw=raw):
+            check(loaded)
+            if not binary:
+                check_non_finite_reported(path, raw, loaded)
+
         try:
-            seen.add(outcome(path, data.load, check))
+            seen.add(outcome(path, data.load, checks))
         except Exception as error:  # noqa: BLE001 - report the mutant that broke it
             raise AssertionError(
                 f"{case} mutant {example} (ZOO_FUZZ_SEED={SEED}) raised "

@@ -78,6 +78,23 @@ def test_plateau_no_cut_before_the_loss_leaves_its_start():
     assert rates == pytest.approx([1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4])
 
 
+def test_plateau_warms_up_then_holds_the_rate_until_a_cut():
+    callback = _policy(
+        "plateau",
+        learning_rate=1e-3,
+        warmup_steps=20,
+        reduce_patience_steps=20,
+        patience_steps=1000,
+        min_steps=10,
+        max_steps=5000,
+    )
+    # the warm-up, at each epoch's middle step: 5 and 15 of 20, then the full rate
+    rates = [_epoch(callback, 1.0 / (i + 1)) for i in range(4)]
+    assert rates == pytest.approx([1e-3 * 5 / 20, 1e-3 * 15 / 20, 1e-3, 1e-3])
+    rates = [_epoch(callback, 0.25) for _ in range(3)]  # stalled: a cut after 20 steps
+    assert rates == pytest.approx([1e-3, 1e-3, 5e-4])
+
+
 def test_plateau_stops_after_patience_in_steps_but_not_before_min_steps():
     callback = _policy("plateau", warmup_steps=0, patience_steps=30, min_steps=100, max_steps=5000)
     _epoch(callback, 1.0)
