@@ -34,6 +34,7 @@ import keras
 
 from zoo import _fast
 from zoo._errors import InputError
+from zoo._fast import internals
 
 FORMATS = ("onnx", "litert", "saved_model")
 
@@ -309,8 +310,9 @@ def _traceable(model):
       sequence length it reads as a tensor into an invalid ONNX graph.
     """
     # every layer: nested models, Bidirectional's halves, the decoders' LSTMs
-    # (`_flatten_layers`: private Keras, read from keras 3.15.1)
-    recurrent = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.RNN)]
+    recurrent = [
+        layer for layer in internals.all_layers(model) if isinstance(layer, keras.layers.RNN)
+    ]
     fusable = [layer for layer in recurrent if hasattr(layer, "use_cudnn")]  # LSTM, GRU
     backward = [layer for layer in recurrent if layer.go_backwards]
     cudnn = [layer.use_cudnn for layer in fusable]

@@ -13,6 +13,7 @@ import numpy as np
 
 from zoo import _fast
 from zoo._errors import InputError
+from zoo._fast import internals
 from zoo.layers.variants import next_states, step
 
 QUANTITIES = ("input", "forget", "output", "candidate", "cell", "hidden")
@@ -133,7 +134,7 @@ def plot_gates(model, x, *, layer=None, path=None, max_rows=24):
 def _lstm_layers(layer, prefix=""):
     """`{key: LSTM layer}` for every LSTM inside `layer`, keyed by path."""
     found = {}
-    for child in layer._flatten_layers(include_self=False, recursive=False):  # private Keras
+    for child in internals.all_layers(layer, include_self=False, recursive=False):
         if isinstance(child, keras.layers.Bidirectional):
             found[f"{prefix}{child.name}/forward"] = child.forward_layer
             found[f"{prefix}{child.name}/backward"] = child.backward_layer

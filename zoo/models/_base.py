@@ -13,6 +13,7 @@ import keras
 import numpy as np
 
 from zoo import _fast
+from zoo._fast import internals
 from zoo._fast.predict import in_memory
 
 
@@ -47,7 +48,7 @@ class SequenceModel(keras.Model):
         if not isinstance(x, tuple) and flat and all(in_memory(a) for a in flat):
             # Keras's message for a wrong shape: the lean paths skip the
             # model-level check, and Keras's jitted JAX predict fails deep inside
-            self._assert_input_compatibility(x)
+            internals.check_input(self, x)
         if steps is None and not callbacks:
             try:
                 return _fast.predict(self, x, batch_size=batch_size, verbose=verbose)
