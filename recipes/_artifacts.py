@@ -1,13 +1,15 @@
 """A finished run's folder, assembled at the top of recipes/' bottom floor: the
 model, its exports, run.json, the history and its plot, metrics.json last (it
-marks a finished run), then the training state goes."""
+marks a finished run), all staged (see `recipes._io.stage`) with what the
+recipe wrote before, then swapped in as one set; then the training state
+goes."""
 
 import contextlib
 from pathlib import Path
 
 import keras
 
-from recipes import _cli, _io, _plots, _run, _training
+from recipes import _cli, _interrupt, _io, _plots, _run, _training
 
 
 @contextlib.contextmanager
@@ -31,6 +33,7 @@ def save_run(
     `recipes._run`), metrics.json last), drops the training state and lists
     the output folder."""
     out_dir = Path(out_dir)
+    _interrupt.check()  # an interrupt that a library swallowed stops the run before it ends
     _io.save_model(out_dir / "model.keras", model)
     for format in exports:
         _io.export(out_dir, model, format, timesteps)
@@ -39,6 +42,8 @@ def save_run(
     _training.write_history(out_dir / "history.csv", history)
     _plots.learning_curves(out_dir / "learning_curves.png", history, metric=curve_metric)
     _io.write_json(out_dir / "metrics.json", metrics)
+    _interrupt.check()
+    _io.commit(out_dir, last="metrics.json")
     _training.finish(out_dir)
     written = sorted(p.name for p in out_dir.iterdir() if not p.name.startswith("."))
     print(f"\nWrote {out_dir}/: {' '.join(written)}")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import zoo
 import zoo.training
+from recipes import _interrupt, _lock
 from zoo import InputError, data
 
 DATASET_HELP = (
@@ -248,10 +249,16 @@ size = argument_type(
 
 def run(main):
     """Runs `main()`. A user's mistake (`zoo.InputError`) is one whole line on
-    stderr and exit status 2; any other exception is a bug: its traceback and
-    exit status 1."""
+    stderr and exit status 2; Ctrl-C or SIGTERM (see `recipes._interrupt`)
+    the `--resume` hint and exit status 130 or 143; any other exception is a
+    bug: its traceback and exit status 1. The output folders `main` took
+    (see `recipes._lock`) are given back on the way out."""
     try:
-        main()
+        with _interrupt.installed():
+            try:
+                main()
+            finally:
+                _lock.release_all()
     except InputError as error:
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"error: {message}", file=sys.stderr)
@@ -259,9 +266,9 @@ def run(main):
     except OSError as error:  # a folder or file the system refuses: the user's to fix
         print(f"error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         print("interrupted: resume with --resume and the same flags", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(_interrupt.exit_status(interrupt))
     except Exception:
         traceback.print_exc()
         sys.exit(1)

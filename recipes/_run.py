@@ -16,6 +16,7 @@ a reader refuses a version newer than its own.
 
 import json
 import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,86 @@ def read(run_dir):
     return run
 
 
+def load_model(run_dir, run):
+    """The run's `model.keras`, checked against its run file (see `check_model`)."""
+    import keras
+
+    path = Path(run_dir) / "model.keras"
+    try:
+        model = keras.saving.load_model(path)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        raise InputError(f"{path}: not a model Keras can load ({type(error).__name__})") from None
+    check_model(run, model)
+    return model
+
+
+def check_model(run, model):
+    """Checks the run file `run` whole against the model beside it: the
+    feature count, the classes, the length of every scaler (and its scales
+    strictly positive and finite), the outputs; raises `zoo.InputError`
+    naming run.json and the field that disagrees."""
+    import keras
+
+    source, task = run["path"], run["task"]
+    layout, prep = run["input"], run["preparation"]
+    first = keras.tree.flatten(model.inputs)[0]
+    outputs = int(np.prod([d for d in keras.tree.flatten(model.outputs)[0].shape[1:] if d]))
+    model_steps, model_features = first.shape[1], first.shape[-1]
+
+    def agree(name, value, want, what):
+        if value != want:
+            raise InputError(f"{source}: {name} is {value!r}, but the model beside it {what}")
+
+    if task == "panel-forecasting":
+        return  # its own checks, in its reader
+    if task in ("forecasting", "anomaly-series"):
+        columns = field(layout, "columns", list, source)
+        agree("input.columns", len(columns), model_features, f"reads {model_features} columns")
+        features = len(columns)
+    else:
+        features = field(layout, "features", int, source)
+        agree("input.features", features, model_features, f"reads {model_features} features")
+        steps = field(layout, "steps", int, source, optional=True)
+        if task in ("classification", "series-to-number") and model_steps is not None:
+            agree("input.steps", steps, model_steps, f"reads {model_steps} steps")
+    scalers = {"scaler": features}
+    if task == "classification":
+        classes = field(prep, "classes", list, source)
+        if not classes or len(set(map(str, classes))) != len(classes):
+            raise InputError(f"{source}: preparation.classes must be distinct names, got {classes}")
+        agree("the length of preparation.classes", len(classes), outputs, f"has {outputs} outputs")
+        if prep.get("scaler") is None:
+            scalers = {}
+    elif task == "series-to-number":
+        scalers = {"input_scaler": features, "target_scaler": 1}
+        agree("the model's output count", outputs, 1, "must predict one number")
+    elif task == "forecasting":
+        target = field(prep, "target", list, source)
+        horizon = field(prep, "horizon", int, source)
+        named = target + field(prep, "features", list, source)
+        agree("preparation.target + features", len(named), features, f"reads {features} columns")
+        scalers = {"input_scaler": features, "target_scaler": len(target)}
+        agree("preparation.horizon x target", horizon * len(target), outputs, f"has {outputs}")
+    elif task == "anomaly-series":
+        agree(
+            "preparation.target",
+            len(field(prep, "target", list, source)),
+            features,
+            f"reads {features} columns",
+        )
+    for key, length in scalers.items():
+        scaler = scaler_from(prep.get(key), source, f"preparation.{key}")
+        if scaler.n_features_in_ not in (length, None):
+            raise InputError(
+                f"{source}: preparation.{key} holds {scaler.n_features_in_} columns' numbers, "
+                f"but the model reads {length}"
+            )
+    if "threshold" in prep:
+        threshold = field(prep, "threshold", (int, float), source)
+        if not math.isfinite(threshold):
+            raise InputError(f"{source}: preparation.threshold must be finite, got {threshold}")
+
+
 def field(section, key, kind, source, optional=False):
     """`section[key]`, checked to be a `kind` (None allowed with `optional`)."""
     if key not in section:
@@ -135,17 +216,27 @@ def scaler_state(scaler):
     raise TypeError(f"no run-file form for {type(scaler).__name__}")
 
 
-def scaler_from(state, source):
-    """The scaler `scaler_state` described, ready to transform (no refit)."""
+def scaler_from(state, source, name="scaler"):
+    """The scaler `scaler_state` described, ready to transform (no refit);
+    `name` is its field in the run file, for messages. A "none" scaler has
+    `n_features_in_` None: it fits any width."""
     if not isinstance(state, dict) or state.get("kind") not in ("standard", "minmax", "none"):
-        raise InputError(f"{source}: a scaler must be standard, minmax or none, got {state!r}")
+        raise InputError(f"{source}: {name} must be standard, minmax or none, got {state!r}")
     if state["kind"] == "none":
-        return FunctionTransformer(check_inverse=False).fit(np.zeros((1, 1)))
+        scaler = FunctionTransformer(check_inverse=False).fit(np.zeros((1, 1)))
+        scaler.n_features_in_ = None
+        return scaler
     keys = ("mean", "scale") if state["kind"] == "standard" else ("data_min", "data_max")
     keys += () if state["kind"] == "standard" else ("min", "scale")
-    numbers = {key: _numbers(state, key, source) for key in keys}
+    numbers = {key: _numbers(state, key, source, name) for key in keys}
     if len({len(v) for v in numbers.values()}) != 1:
-        raise InputError(f"{source}: the scaler's {list(keys)} differ in length")
+        raise InputError(f"{source}: {name}: {list(keys)} differ in length")
+    if not (numbers["scale"] > 0).all():
+        raise InputError(
+            f"{source}: {name}.scale must be strictly positive, got {numbers['scale'].min():g}"
+        )
+    if state["kind"] == "minmax" and not (numbers["data_max"] >= numbers["data_min"]).all():
+        raise InputError(f"{source}: {name}.data_max is below its data_min")
     if state["kind"] == "standard":
         scaler = StandardScaler()
         scaler.mean_, scaler.scale_ = numbers["mean"], numbers["scale"]
@@ -161,7 +252,7 @@ def scaler_from(state, source):
     return scaler
 
 
-def _numbers(state, key, source):
+def _numbers(state, key, source, name):
     values = state.get(key)
     if (
         not isinstance(values, list)
@@ -171,5 +262,5 @@ def _numbers(state, key, source):
             for v in values
         )
     ):
-        raise InputError(f"{source}: the scaler's {key!r} must be a list of finite numbers")
+        raise InputError(f"{source}: {name}.{key} must be a list of finite numbers")
     return np.array(values, dtype="float64")

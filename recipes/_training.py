@@ -24,15 +24,19 @@ import numpy as np
 
 import zoo
 import zoo.training
-from recipes import _io
+from recipes import _interrupt, _io, _lock
 from zoo import InputError
 
 STATE_DIR = ".train"  # inside --out: backup, best weights, policy state and history
 
 
 def start(out_dir, *, resume, flags):
-    """Prepares the training state folder of a run: a fresh one, or the
+    """Takes `out_dir` for this process (see `recipes._lock`; another run
+    there is refused), stages its artifacts (see `recipes._io.stage`: the
+    previous run's files stay whole until this run's replace them as a set)
+    and prepares the training state folder of a run: a fresh one, or the
     interrupted one when `resume` (then `flags` must equal the saved ones)."""
+    _lock.take(out_dir)
     state = Path(out_dir) / STATE_DIR
     saved_flags = state / "flags.json"
     if resume:
@@ -49,11 +53,13 @@ def start(out_dir, *, resume, flags):
                 raise InputError(
                     f"--resume with other flags than the interrupted run: {'; '.join(changed)}"
                 )
+        _io.stage(out_dir)
         return state
     if state.exists():
         shutil.rmtree(state)
     state.mkdir(parents=True)
     _io.write_json(saved_flags, flags)
+    _io.stage(out_dir)
     return state
 
 
@@ -98,6 +104,7 @@ def train(model, x, y, validation, *, policy, state, devices=1, seed=None):
         # Order matters: the callbacks that add to the logs come before the
         # CSVLogger, and the backup comes last, so a backed-up epoch is logged.
         callbacks = [
+            _interrupt.StopOnSignal(),
             _EpochSeeds(seed),
             step_policy,
             keras.callbacks.TerminateOnNaN(),

@@ -20,13 +20,23 @@ error and flag), forecast.csv with `--forecast N` (the N rows after the data)
 and embeddings.csv for embed runs.
 """
 
+import contextlib
+import shutil
 import zipfile
 from pathlib import Path
 
-import keras
 import numpy as np
 
-from recipes import _autoencoder, _cli, _forecasting, _io, _panel_forecast, _prepare, _run
+from recipes import (
+    _autoencoder,
+    _cli,
+    _forecasting,
+    _io,
+    _lock,
+    _panel_forecast,
+    _prepare,
+    _run,
+)
 from zoo import InputError, data
 
 
@@ -55,17 +65,58 @@ def main(argv=None):
     task = run["task"]
     if args.forecast and task not in ("forecasting", "panel-forecasting"):
         raise InputError(f"--forecast needs a forecasting run; {args.run} is a {task} run")
-    model = keras.saving.load_model(args.run / "model.keras")
+    check_out(args.out, args.run)
+    model = _run.load_model(args.run, run)
     print(f"{args.run}: {run['recipe']} run ({task}), model {run['model']}; predicting {args.data}")
-    written = TASKS[task](
-        run,
-        model,
-        data_path=args.data,
-        out=args.out,
-        label_column=args.label_column,
-        forecast_rows=args.forecast,
-    )
+    with taken(args.out):
+        written = TASKS[task](
+            run,
+            model,
+            data_path=args.data,
+            out=args.out,
+            label_column=args.label_column,
+            forecast_rows=args.forecast,
+        )
     print(f"Wrote {args.out}/: {' '.join(sorted(written))}")
+
+
+@contextlib.contextmanager
+def taken(out):
+    """`out` for this process alone (see `recipes._lock`), its files replaced
+    as a set when the block ends well (see `recipes._io.commit`); after a
+    failure the previous files stay whole, and a folder made for the block
+    goes again."""
+    made = not out.exists()
+    _lock.take(out)
+    _io.stage(out)
+    try:
+        yield
+    except BaseException:
+        _io.discard(out)
+        shutil.rmtree(out / _io.STAGING, ignore_errors=True)
+        _lock.release(out)
+        if made:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only if empty
+        raise
+    _io.commit(out, last=None)
+
+
+# A training run's folder holds these; predictions never go there.
+RUN_FILES = (_run.NAME, "model.keras", "metrics.json", ".train")
+
+
+def check_out(out, run_dir):
+    """Refuses an --out that is the --run folder or any training run's
+    folder (finished or interrupted), whose files predictions would replace."""
+    same = out.exists() and run_dir.exists() and out.resolve() == run_dir.resolve()
+    found = [name for name in RUN_FILES if (out / name).exists()] if out.is_dir() else []
+    if same or found:
+        what = "the --run folder" if same else f"a training run's folder (it holds {found[0]})"
+        raise InputError(
+            f"--out {out} is {what}; predictions go to a folder of their own, "
+            "so that no run's files are replaced"
+        )
 
 
 # === Sequences: classify, series-to-number, anomaly sequences, embed ===

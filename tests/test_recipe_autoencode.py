@@ -39,7 +39,7 @@ def test_anomalies_score_above_normal_rows(sensor_csv, tmp_path, capsys):
     argv += ["--date-column", "t", "--window", "20", "--epochs", "25", "--out", out]
     status, stdout, stderr = run_in_process(autoencode.main, argv + FAST, capsys)
     assert status == 0, stderr
-    assert {p.name for p in out.iterdir()} == ANOMALY_ARTIFACTS
+    assert {p.name for p in out.iterdir()} == ANOMALY_ARTIFACTS | {".artifacts.json"}
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["roc_auc"] > 0.9, metrics
     assert metrics["task"] == "anomaly" and metrics["unit"] == "row"
@@ -113,7 +113,7 @@ def test_linear_probe_on_the_bundled_digits(tmp_path, capsys):
         autoencode.main, ["--task", "embed", "--epochs", "8", "--out", out] + FAST, capsys
     )
     assert status == 0, stderr
-    assert {p.name for p in out.iterdir()} == EMBED_ARTIFACTS
+    assert {p.name for p in out.iterdir()} == EMBED_ARTIFACTS | {".artifacts.json"}
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["raw_probe_accuracy"] > 0.9
     assert 0.5 < metrics["probe_accuracy"] <= 1.0  # 10 classes: chance is 0.1

@@ -75,7 +75,9 @@ def test_trains_beats_majority_and_writes_every_artifact(wave_file, tmp_path, ca
         capsys,
     )
     assert status == 0, stderr
-    assert sorted(p.name for p in out.iterdir()) == sorted(ARTIFACTS)  # no temp files left
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*ARTIFACTS, ".artifacts.json"]
+    )  # no temp
     metrics = json.loads((out / "metrics.json").read_text())
     majority = metrics["baselines"]["majority class"]["test_accuracy"]
     assert metrics["test_accuracy"] > majority + 0.2

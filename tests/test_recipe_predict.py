@@ -98,6 +98,31 @@ def test_classify_run_predicts_its_own_test_set(waves, tmp_path, capsys):
     np.testing.assert_allclose(exported, expected, atol=1e-5)
 
 
+def scaled(x, state):
+    """`x` (n, steps, features) through a run file's scaler, by its numbers."""
+    if state["kind"] == "standard":
+        return (x - np.array(state["mean"])) / np.array(state["scale"])
+    return x * np.array(state["scale"]) + np.array(state["min"])
+
+
+def shifted(waves, folder):
+    """The test set moved and stretched: a scaler fit on it would differ from the run's."""
+    with np.load(waves / "test.npz") as saved:
+        x, y = 3 * saved["x"] + 7, saved["y"]
+    np.savez(folder / "shifted.npz", x=x, y=y)
+    return folder / "shifted.npz", x
+
+
+def test_classify_replays_the_runs_scaler_on_other_data(classify_run, waves, tmp_path, capsys):
+    new, x = shifted(waves, tmp_path)
+    predicted(["--run", classify_run, "--data", new, "--out", tmp_path / "p"], capsys)
+    run = json.loads((classify_run / _run.NAME).read_text())
+    model = keras.saving.load_model(classify_run / "model.keras")
+    expected = model.predict(scaled(x, run["preparation"]["scaler"]).astype("float32"), verbose=0)
+    ours = rows(tmp_path / "p" / "predictions.csv")
+    close([[r[f"probability_{c}"] for c in "abc"] for r in ours], expected)
+
+
 def test_export_flag_refuses_before_training(waves, tmp_path, capsys):
     argv = ["--train", waves / "train.npz", "--out", tmp_path / "run", "--export"]
     status, _, stderr = run_in_process(classify.main, [*argv, "onnx,bogus"], capsys)
@@ -149,6 +174,16 @@ def test_series_to_number_run_predicts_its_test_set(waves, tmp_path, capsys):
     ours, theirs = rows(tmp_path / "predictions.csv"), rows(run_dir / "predictions.csv")
     close([r["predicted"] for r in ours], [r["predicted"] for r in theirs])
     close([r["true"] for r in ours], [r["true"] for r in theirs])
+    # other data: the run's scalers, in and out, not ones refit on it
+    new, x = shifted(folder, tmp_path)
+    predicted(["--run", run_dir, "--data", new, "--out", tmp_path / "p"], capsys)
+    prep = run["preparation"]
+    model = keras.saving.load_model(run_dir / "model.keras")
+    outputs = model.predict(scaled(x, prep["input_scaler"]).astype("float32"), verbose=0)
+    target = prep["target_scaler"]
+    assert target["kind"] == "standard"
+    expected = outputs[:, 0] * target["scale"][0] + target["mean"][0]
+    close([r["predicted"] for r in rows(tmp_path / "p" / "predictions.csv")], expected)
 
 
 def test_anomaly_runs_score_new_data_with_the_saved_threshold(series_csv, waves, tmp_path, capsys):
@@ -226,15 +261,58 @@ def bad_scaler(run):
     run["preparation"]["scaler"]["mean"] = [0.0, "x"]
 
 
+def short_scaler(run):
+    run["preparation"]["scaler"]["mean"] = run["preparation"]["scaler"]["mean"][:1]
+    run["preparation"]["scaler"]["scale"] = run["preparation"]["scaler"]["scale"][:1]
+
+
+def zero_scale(run):
+    run["preparation"]["scaler"]["scale"][0] = 0.0
+
+
+def infinite_scale(run):
+    run["preparation"]["scaler"]["scale"][1] = float("inf")  # JSON's Infinity
+
+
+def extra_class(run):
+    run["preparation"]["classes"].append("d")
+
+
+def more_features(run):
+    run["input"]["features"] = 3
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
         (newer, r"run file version 2 is newer than this lstm-zoo reads \(1\); upgrade"),
+        (
+            short_scaler,
+            r"run.json: preparation.scaler holds 1 columns' numbers, but the model reads 2",
+        ),
+        (zero_scale, r"run.json: preparation.scaler.scale must be strictly positive, got 0"),
+        (infinite_scale, r"run.json: preparation.scaler.scale must be a list of finite numbers"),
+        (
+            extra_class,
+            r"run.json: the length of preparation.classes is 4, but the model beside it has 3 "
+            "outputs",
+        ),
+        (more_features, r"run.json: input.features is 3, but the model beside it reads 2 features"),
         (no_classes, r"run.json: missing 'classes'"),
-        (bad_scaler, r"run.json: the scaler's 'mean' must be a list of finite numbers"),
+        (bad_scaler, r"run.json: preparation.scaler.mean must be a list of finite numbers"),
         (lambda run: "{not json", r"run.json: not a run file \(Expecting property name"),
     ],
-    ids=["newer-version", "missing-field", "bad-scaler", "not-json"],
+    ids=[
+        "newer-version",
+        "short-scaler",
+        "zero-scale",
+        "infinite-scale",
+        "extra-class",
+        "more-features",
+        "missing-field",
+        "bad-scaler",
+        "not-json",
+    ],
 )
 def test_a_damaged_run_file_is_one_line_and_exit_2(
     change, message, classify_run, waves, tmp_path, capsys

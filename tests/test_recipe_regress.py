@@ -43,7 +43,10 @@ def test_forecast_beats_persistence_and_writes_every_artifact(seasonal_csv, tmp_
     argv += ["--window", "12", "--horizon", "2", "--season", "12", "--forecast", "5"]
     status, stdout, stderr = run_in_process(regress.main, argv + FAST + ["--out", out], capsys)
     assert status == 0, stderr
-    assert {p.name for p in out.iterdir()} == FORECAST_ARTIFACTS | {"forecast.csv"}
+    assert {p.name for p in out.iterdir()} == FORECAST_ARTIFACTS | {
+        "forecast.csv",
+        ".artifacts.json",
+    }
     metrics = json.loads((out / "metrics.json").read_text())
     for key in ("test_rmse", "test_mae", "test_mape", "test_smape", "backend", "train_seconds"):
         assert key in metrics
