@@ -223,21 +223,27 @@ def train(
 
 
 def forecast(model, prepared, windows, *, series, origin, quantiles, model_name, seed):
-    """Quantile forecasts (n, horizon, q) in original units at each (series, origin)."""
+    """Quantile forecasts (n, horizon, q) in original units at each (series,
+    origin). Where every value the model saw is 0 or more (counts, sales),
+    so are the forecasts."""
     if model_name == "deepar":
-        return deepar_forecast(
+        found = deepar_forecast(
             model, prepared, windows, series=series, origin=origin, quantiles=quantiles, seed=seed
         )
-    found = windows.origins(
-        prepared.targets,
-        past=prepared.past,
-        future=prepared.future,
-        static=prepared.static,
-        series=series,
-        origin=origin,
-    )
-    outputs = model.predict(found.inputs, verbose=0, batch_size=1024)
-    return np.sort(windows.unscale(outputs, found), axis=-1)
+    else:
+        origins = windows.origins(
+            prepared.targets,
+            past=prepared.past,
+            future=prepared.future,
+            static=prepared.static,
+            series=series,
+            origin=origin,
+        )
+        outputs = model.predict(origins.inputs, verbose=0, batch_size=1024)
+        found = np.sort(windows.unscale(outputs, origins), axis=-1)
+    if all(np.min(prepared.targets[s][:o]) >= 0 for s, o in zip(series, origin, strict=True)):
+        found = np.maximum(found, 0.0)
+    return found
 
 
 # === DeepAR: sequences and ancestral sampling ===

@@ -131,3 +131,37 @@ def test_bad_flags_are_one_line_and_exit_2(argv, message, panel_file, tmp_path, 
     status, _, stderr = run_in_process(forecast.main, [*base, *argv, "--out", tmp_path], capsys)
     lines = stderr_lines(stderr)
     assert status == 2 and len(lines) == 1 and message in lines[0], stderr
+
+
+def count_panel(path, series=10, months=60, seed=1):
+    """A wide table of monthly counts: Poisson draws around a seasonal rate."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(months)
+    rates = [(3 + 2 * k) * (1 + 0.5 * np.sin(2 * np.pi * t / 12)) for k in range(series)]
+    counts = np.stack([rng.poisson(r) for r in rates], axis=1)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["month", *[f"item{k}" for k in range(series)]])
+        for i in t:
+            writer.writerow([f"{2015 + i // 12}-{i % 12 + 1:02d}-01", *counts[i]])
+    return path
+
+
+@pytest.mark.parametrize("model", ["mqrnn", "deepar"])
+def test_a_count_panel_gets_non_negative_quantiles_that_cover(model, tmp_path, capsys):
+    path = count_panel(tmp_path / "counts.csv")
+    targets = ",".join(f"item{k}" for k in range(10))
+    out = tmp_path / model
+    argv = ["--data", path, "--target", targets, "--date-column", "month", "--horizon", "6"]
+    argv += ["--model", model, "--max-steps", "300", "--baselines", "snaive", "--out", out]
+    status, stdout, stderr = run_in_process(forecast.main, argv, capsys)
+    assert status == 0, stderr
+    assert "10 series (0 too short to test), horizon 6, season 12" in stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    rows = read_csv(out / "test_forecasts.csv")
+    assert len(rows) == 60 and {r["series"] for r in rows} == {f"item{k}" for k in range(10)}
+    assert min(float(r["q0.025"]) for r in rows) >= 0.0  # counts: never below 0
+    assert 0.6 <= metrics["test_coverage_80"] <= 1.0
+    assert 0.8 <= metrics["test_coverage_95"] <= 1.0
+    # Poisson noise is large at these rates: within 25% of seasonal naive's MASE
+    assert metrics["test_mase"] < 1.25 * metrics["baselines"]["seasonal naive"]["test_mase"]
