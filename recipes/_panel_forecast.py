@@ -25,6 +25,8 @@ from zoo.data._published import FORECASTING
 
 POINT = 0.5  # the quantile that is the point forecast
 DEEPAR_PATHS = 200  # sampled paths per series and origin
+# --ensemble's default for mqrnn: (fewer training windows than this, members)
+AUTO_ENSEMBLE = ((1_000, 5), (20_000, 3))
 
 
 @dataclasses.dataclass
@@ -175,7 +177,8 @@ def train(
     devices,
 ):
     """A global `model_name` trained on every window before `ends`; returns
-    (model, history, seconds)."""
+    (model, history, seconds, members). `ensemble` None picks the members by
+    the number of windows (`AUTO_ENSEMBLE`)."""
     if model_name == "deepar":
         inputs, y = deepar_training(prepared, windows, ends=ends)
         features = inputs.shape[2]
@@ -188,9 +191,11 @@ def train(
             end=ends,
         )
         inputs, features = origins.inputs, origins.x.shape[2]
+    if ensemble is None:
+        ensemble = auto_ensemble(len(y), model_name)
     print(
         f"{len(y)} training windows of {windows.context} steps x {features} inputs -> "
-        f"{windows.horizon} steps; backend {keras.backend.backend()}"
+        f"{windows.horizon} steps; {ensemble} member(s); backend {keras.backend.backend()}"
     )
 
     def build():
@@ -219,7 +224,17 @@ def train(
         seed=seed,
         state=state,
     )
-    return model, history, seconds
+    return model, history, seconds, ensemble
+
+
+def auto_ensemble(windows, model_name):
+    """The members of `--ensemble`'s default: an average of seeds cuts the
+    variance that few windows leave, and costs least where windows are few.
+    DeepAR's members would average distribution parameters, which is not their
+    mixture: one member."""
+    if model_name == "deepar":
+        return 1
+    return next((members for below, members in AUTO_ENSEMBLE if windows < below), 1)
 
 
 def forecast(model, prepared, windows, *, series, origin, quantiles, model_name, seed):
@@ -636,7 +651,7 @@ def run(
         f"{'seasonal naive forecast' if windows.base == 'season' else 'last value'}"
         f"{', log values' if windows.log else ''}"
     )
-    model, history, seconds = train(
+    model, history, seconds, ensemble = train(
         prepared,
         windows,
         ends=ends,

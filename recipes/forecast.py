@@ -153,6 +153,7 @@ def parse_args(argv=None, prog="forecast"):
     windowed.add_argument("--scaler", choices=["standard", "minmax", "none"], help="(standard)")
     windowed.add_argument("--test-size", type=_cli.size, help="last rows for testing (0.2)")
     windowed.add_argument("--val-size", type=_cli.size, help="rows for validation (0.15)")
+    p.set_defaults(ensemble=None)  # panel models: by the number of windows
     args = p.parse_args(argv)
     if args.data and args.dataset:
         p.error("give one of --data and --dataset")
@@ -177,6 +178,7 @@ def parse_args(argv=None, prog="forecast"):
             p.error("--id-column needs a panel model (--model mqrnn or deepar)")
         if args.backtest or args.calibrate:
             p.error("--backtest and --calibrate need a panel model (--model mqrnn or deepar)")
+        args.ensemble = args.ensemble or 1
         for name, value in WINDOWED.items():
             if getattr(args, name) is None:
                 setattr(args, name, value)

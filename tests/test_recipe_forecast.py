@@ -12,7 +12,7 @@ from recipes import forecast, predict
 from tests.recipe_helpers import run_in_process, stderr_lines
 
 SIGMA = 0.05  # noise, as a share of each series' level
-TINY = ["--max-steps", "400", "--baselines", "snaive"]
+TINY = ["--max-steps", "400", "--baselines", "snaive", "--ensemble", "1"]
 
 
 def seasonal_panel(path, series=12, months=72, seed=0):
@@ -153,7 +153,8 @@ def test_a_count_panel_gets_non_negative_quantiles_that_cover(model, tmp_path, c
     targets = ",".join(f"item{k}" for k in range(10))
     out = tmp_path / model
     argv = ["--data", path, "--target", targets, "--date-column", "month", "--horizon", "6"]
-    argv += ["--model", model, "--max-steps", "300", "--baselines", "snaive", "--out", out]
+    argv += ["--model", model, "--max-steps", "300", "--baselines", "snaive", "--ensemble", "1"]
+    argv += ["--out", out]
     status, stdout, stderr = run_in_process(forecast.main, argv, capsys)
     assert status == 0, stderr
     assert "10 series (0 too short to test), horizon 6, season 12" in stdout
