@@ -7,6 +7,7 @@ controls (valid but unusual inputs) train. `make test-inputs` runs it alone;
 import pytest
 
 from tests import input_catalogue as catalogue
+from tests import input_catalogue_panels  # noqa: F401  (adds the panel cases)
 
 # the checks run before training, whatever the backend: runs once
 pytestmark = pytest.mark.once
