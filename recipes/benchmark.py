@@ -101,6 +101,11 @@ def parse_args(argv=None):
     )
     p.add_argument("--datasets", type=_cli.names, help="only these datasets")
     p.add_argument("--seeds", type=_cli.int_tuple_from_zero, default=(0, 1, 2))
+    p.add_argument(
+        "--backends",
+        type=_cli.names,
+        help="run each model on these Keras backends too (default: KERAS_BACKEND's)",
+    )
     p.add_argument("--runs", type=Path, default=Path("runs") / "leaderboard")
     p.add_argument("--out", type=Path, default=Path("benchmarks"), help="leaderboard folder")
     args = p.parse_args(argv)
@@ -119,8 +124,9 @@ def main(argv=None):
             names = [n for n in names if n in args.datasets]
         for name in names:
             for model in args.models or DEFAULT_MODELS[task]:
-                for seed in args.seeds:
-                    rows.append(run_one(task, name, model, seed, args.runs))
+                for backend in args.backends or (None,):
+                    for seed in args.seeds:
+                        rows.append(run_one(task, name, model, seed, args.runs, backend))
                     write(rows, args.out)
     print(f"\nWrote {args.out / 'leaderboard.md'} and {args.out / 'leaderboard.csv'}")
 
@@ -131,9 +137,11 @@ def _all(task):
     return tuple(FORECASTING) if task == "forecasting" else SHIPPED[task]
 
 
-def run_one(task, dataset, model, seed, runs):
-    """One recipe run (reused when its metrics.json exists) as a leaderboard row."""
-    out = runs / task / dataset / f"{model.replace(':', '_').replace('=', '')}-seed{seed}"
+def run_one(task, dataset, model, seed, runs, backend=None):
+    """One recipe run (reused when its metrics.json exists) as a leaderboard row;
+    `backend` (None: this process's) is the run's KERAS_BACKEND."""
+    folder = model.replace(":", "_").replace("=", "") + (f"-{backend}" if backend else "")
+    out = runs / task / dataset / f"{folder}-seed{seed}"
     metrics_path = out / "metrics.json"
     if not metrics_path.exists():
         recipe = {"classification": "recipes.classify", "panels": "recipes.forecast"}.get(
@@ -155,7 +163,11 @@ def run_one(task, dataset, model, seed, runs):
         started = time.perf_counter()
         result = subprocess.run(
             [sys.executable, "-m", recipe, *flags],
-            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+            env=dict(
+                os.environ,
+                TF_CPP_MIN_LOG_LEVEL="3",
+                **({"KERAS_BACKEND": backend} if backend else {}),
+            ),
             capture_output=True,
             text=True,
         )
@@ -290,14 +302,18 @@ def panels_markdown(rows):
         chosen = [r for r in rows if r["dataset"] == dataset]
         lines += [f"### {dataset}", "", "| model | MASE | WQL | coverage 80% | coverage 95% |"]
         lines.append("|---|---|---|---|---|")
-        for model in dict.fromkeys(r["model"] for r in chosen):
-            runs = [r for r in chosen if r["model"] == model and r["value"] is not None]
+        for model, backend in dict.fromkeys((r["model"], r["backend"]) for r in chosen):
+            runs = [
+                r
+                for r in chosen
+                if r["model"] == model and r["backend"] == backend and r["value"] is not None
+            ]
             values = [[r["value"], *json.loads(r["second"]).values()] for r in runs]
             cells = [
                 _mean_spread([v[j] for v in values if v[j] is not None]) for j in range(len(keys))
             ]
             seeds = ",".join(str(r["seed"]) for r in runs)
-            lines.append(f"| {model} (seeds {seeds}) | " + " | ".join(cells) + " |")
+            lines.append(f"| {model}, {backend} (seeds {seeds}) | " + " | ".join(cells) + " |")
         first = min(chosen, key=lambda r: r["seed"])
         for name, values in json.loads(first["baselines"]).items():
             lines.append(f"| {name} | " + " | ".join(_number(v) for v in values) + " |")
