@@ -54,9 +54,7 @@ def mase(actual, forecast, history, season=1):
 def smape(actual, forecast):
     y, f = _flat(actual), _flat(forecast)
     denominator = np.abs(y) + np.abs(f)
-    ratio = np.divide(
-        2 * np.abs(y - f), denominator, out=np.zeros_like(y), where=denominator > 0
-    )
+    ratio = np.divide(2 * np.abs(y - f), denominator, out=np.zeros_like(y), where=denominator > 0)
     return float(np.mean(ratio) * 100)
 
 
