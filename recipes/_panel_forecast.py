@@ -131,11 +131,13 @@ def _standardised(columns, rows, names, keep=(), saved=None):
 def choose_windows(panel_targets, *, horizon, season, context, base, log, model_name):
     """The `zoo.data.ForecastWindows` of a run: `context` (default: two
     horizons or two seasons, whichever is longer, at least 8 steps), `base`
-    ("auto": the seasonal naive forecast for a season above 1, else the last
-    value) and `log` ("auto": log values when every value is positive and the
-    series have a season above 1)."""
+    ("auto": the seasonal naive forecast where there is a season above 1
+    and it forecasts the training values better than the last value does,
+    else the last value) and `log` ("auto": log values when every value is
+    positive and the base is seasonal: multiplicative seasons become
+    additive)."""
     positive = all(np.min(t) > 0 for t in panel_targets)
-    seasonal = bool(season) and season > 1
+    seasonal = bool(season) and season > 1 and seasonal_beats_last(panel_targets, horizon, season)
     if context is None:
         context = max(8, 2 * horizon, 2 * season if seasonal else 0)
     if base == "auto":
@@ -155,6 +157,26 @@ def choose_windows(panel_targets, *, horizon, season, context, base, log, model_
         base=base,
         log=log,
     )
+
+
+def seasonal_beats_last(targets, horizon, season):
+    """Whether, over every origin of every series' values, the seasonal naive
+    forecast of the next `horizon` steps has a lower error than the last value
+    (each series' errors over its mean |y|): a fixed season, like months in a
+    year, passes; a trend, like GDP's, or a cycle of varying length does not."""
+    steps = np.arange(horizon)
+    back = season * (steps // season + 1)
+    seasonal = last = 0.0
+    for values in targets:
+        values = np.asarray(values, dtype="float64")
+        origins = np.arange(season, len(values) - horizon + 1)
+        if len(origins) == 0:
+            continue
+        level = np.mean(np.abs(values)) or 1.0
+        future = values[origins[:, None] + steps]
+        seasonal += np.abs(future - values[origins[:, None] + steps - back]).mean() / level
+        last += np.abs(future - values[origins - 1][:, None]).mean() / level
+    return bool(seasonal < last)
 
 
 # === Training ===
