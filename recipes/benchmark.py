@@ -42,6 +42,8 @@ FORECAST_FLAGS = {
 # The M-competition protocol: the last `--horizon` values of every series are its test part
 PANEL_FLAGS = {
     "m1_yearly": [],
+    "fertility": [],
+    "macrodata": [],
     "Airline": ["--horizon", "12"],
     "PBS": ["--horizon", "12"],
     "Lynx": ["--horizon", "10"],
@@ -62,7 +64,7 @@ QUICK = {
     "classification": ("GunPoint", "ItalyPowerDemand", "BasicMotions", "ArrowHead"),
     "regression": ("Covid3Month",),
     "forecasting": ("Airline", "ShampooSales"),
-    "panels": ("m1_yearly", "Airline"),
+    "panels": ("m1_yearly", "macrodata", "Airline"),
 }
 DEFAULT_MODELS = {
     "classification": ("lstm_fcn", "stacked_lstm"),

@@ -1521,7 +1521,48 @@ PANELS = {
         "horizon": 6,
         "season": 1,
     },
+    # panels in statsmodels' own data (statsmodels.datasets), read from its package
+    "fertility": {"statsmodels": "fertility", "horizon": 6, "season": 1},
+    "macrodata": {"statsmodels": "macrodata", "horizon": 8, "season": 4},
 }
+MACRO_SERIES = ("realgdp", "realcons", "realinv", "realgovt", "realdpi", "cpi", "m1", "pop")
+
+
+def _statsmodels_panel(key):
+    """A panel from statsmodels' bundled data: the World Bank's fertility rates
+    (one yearly series per country, the countries with at least 20 years and no
+    gap inside them) or eight quarterly US macroeconomic series (1959-2009)."""
+    try:
+        from statsmodels import datasets
+    except ImportError:
+        raise InputError(
+            f"the {key!r} panel needs statsmodels: pip install 'lstm-zoo[datasets]'"
+        ) from None
+    frame = getattr(datasets, key).load_pandas().data
+    values, ids, dates = [], [], []
+    if key == "fertility":
+        years = [c for c in frame.columns if str(c).isdigit()]
+        for _, row in frame.iterrows():
+            found = row[years].to_numpy(dtype="float64")
+            seen = np.flatnonzero(~np.isnan(found))
+            if len(seen) < 20 or np.any(np.diff(seen) != 1):
+                continue
+            values.append(found[seen])
+            ids.append(str(row["Country Name"]))
+            dates.append(np.array([f"{years[i]}-01-01" for i in seen], dtype="datetime64[us]"))
+    else:
+        quarters = np.array(
+            [
+                f"{int(y)}-{3 * int(q) - 2:02d}-01"
+                for y, q in zip(frame.year, frame.quarter, strict=True)
+            ],
+            dtype="datetime64[us]",
+        )
+        for name in MACRO_SERIES:
+            values.append(frame[name].to_numpy(dtype="float64"))
+            ids.append(name)
+            dates.append(quarters)
+    return panel_from_arrays(values, ids=ids, dates=dates, name=key)
 
 
 def load_published_panel(name):
@@ -1544,6 +1585,9 @@ def load_published_panel(name):
     if spec is None or spec.origin is None:
         raise InputError("published panels need aeon: pip install 'lstm-zoo[datasets]'")
     entry = PANELS[key]
+    if "statsmodels" in entry:
+        panel = _statsmodels_panel(entry["statsmodels"])
+        return replace(panel, name=key, horizon=entry["horizon"], season=entry["season"])
     path = Path(spec.origin).parent / "datasets" / "data" / entry["file"]
     if not path.is_file():
         raise InputError(f"{path}: not found; this aeon does not ship the {key!r} panel")
