@@ -484,7 +484,18 @@ def test_published_panel_reads_the_shipped_file_without_the_network(monkeypatch)
         "YS",
     )
     assert data.load_published_panel("m1_yearly_dataset").ids == panel.ids
-    assert set(data.PANELS) == {"m1_yearly"}
+    assert set(data.PANELS) == {"m1_yearly", "fertility", "macrodata"}
+    # statsmodels' own data: every value as the package holds it, dates quarterly
+    macro = data.load_published_panel("macrodata")
+    assert (len(macro), macro.freq, macro.season, macro.horizon) == (8, "QS", 4, 8)
+    import statsmodels.api as sm
+
+    frame = sm.datasets.macrodata.load_pandas().data
+    np.testing.assert_array_equal(macro["realgdp"].target, frame.realgdp.to_numpy())
+    assert str(macro["cpi"].dates[1])[:10] == "1959-04-01"
+    fertility = data.load_published_panel("fertility")
+    assert len(fertility) == 196 and fertility.freq == "YS"
+    assert all(len(s) >= 20 and np.isfinite(s.target).all() for s in fertility)
     with pytest.raises(InputError, match=r"unknown forecasting panel 'm4'; the known ones: "):
         data.load_published_panel("m4")
 
