@@ -99,7 +99,8 @@ def parse_args(argv=None):
     p.add_argument(
         "--models",
         type=_cli.names,
-        help="zoo models (default: per task); NAME:--flag=value adds flags to a model's runs",
+        help="zoo models (default: per task); NAME:--flag=value adds flags to a model's runs, "
+        "NAME@DATASET+DATASET runs it on those datasets only",
     )
     p.add_argument("--datasets", type=_cli.names, help="only these datasets")
     p.add_argument("--seeds", type=_cli.int_tuple_from_zero, default=(0, 1, 2))
@@ -126,6 +127,9 @@ def main(argv=None):
             names = [n for n in names if n in args.datasets]
         for name in names:
             for model in args.models or DEFAULT_MODELS[task]:
+                model, _, only = model.partition("@")  # "deepar@m1_yearly": that dataset only
+                if only and name not in only.split("+"):
+                    continue
                 for backend in args.backends or (None,):
                     for seed in args.seeds:
                         rows.append(run_one(task, name, model, seed, args.runs, backend))
