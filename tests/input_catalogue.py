@@ -36,6 +36,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -1532,6 +1533,107 @@ predict_case(
         write(d, "new.csv", series_text(series_rows()[:5])),
     ],
     recipe="forecast",
+)
+
+
+def _global_scaler(mean, scale):
+    """The classify run normalised per channel with a standard scaler of these numbers."""
+
+    def change(c):
+        scaler = {"kind": "standard", "mean": mean, "scale": scale}
+        c["preparation"].update(normalize="global", scaler=scaler)
+
+    return change
+
+
+for name, mentions, change, recipe in (
+    (
+        "run.json scaler longer than the model's features",
+        ("run.json", "preparation.scaler"),
+        _global_scaler([0.0, 0.0], [1.0, 1.0]),
+        "classify",
+    ),
+    (
+        "run.json scale of 0",
+        ("run.json", "preparation.scaler.scale"),
+        _global_scaler([0.0], [0.0]),
+        "classify",
+    ),
+    (
+        "run.json negative scale",
+        ("run.json", "scale"),
+        _global_scaler([0.0], [-1.0]),
+        "classify",
+    ),
+    (
+        "run.json with a class the model lacks",
+        ("run.json", "preparation.classes"),
+        lambda c: c["preparation"]["classes"].append("zzz"),
+        "classify",
+    ),
+    (
+        "run.json with repeated classes",
+        ("run.json", "preparation.classes"),
+        lambda c: c["preparation"].update(classes=["a", "a"]),
+        "classify",
+    ),
+    (
+        "run.json feature count not the model's",
+        ("run.json", "input.features"),
+        lambda c: c["input"].update(features=5),
+        "classify",
+    ),
+):
+    predict_case(
+        name,
+        mentions,
+        lambda d, run, change=change, recipe=recipe: [
+            _edit_run(run, change),
+            "--run",
+            run,
+            "--data",
+            good_npz(d) if recipe == "classify" else write(d, "new.csv", series_text()),
+        ][1:],
+        recipe=recipe,
+    )
+predict_case(
+    "--out is the --run folder",
+    ("--out", "the --run folder"),
+    lambda d, run: ["--run", run, "--data", good_npz(d), "--out", run],
+)
+predict_case(
+    "--out is another run's folder",
+    ("--out", "run.json"),
+    lambda d, run: [
+        shutil.copytree(run, d / "other"),
+        "--run",
+        run,
+        "--data",
+        good_npz(d),
+        "--out",
+        d / "other",
+    ][1:],
+)
+predict_case(
+    "--out is an interrupted run's folder",
+    ("--out", ".train"),
+    lambda d, run: [
+        (d / "cut" / ".train").mkdir(parents=True),
+        "--run",
+        run,
+        "--data",
+        good_npz(d),
+        "--out",
+        d / "cut",
+    ][1:],
+)
+ts_case(
+    "dimensions of one case differ in length, @equalLength false",
+    ("bad.ts", "line 5", "ragged case"),
+    lambda: ts_text(
+        header="@problemName D\n@equalLength false\n@classLabel true a b\n@data\n",
+        lines=["1,2,3:4,5,6:a", "1,2,3:4,5:b", "1,2:3,4:a", "1,2,3,4:5,6,7,8:b"],
+    ),
 )
 
 

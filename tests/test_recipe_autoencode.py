@@ -68,9 +68,13 @@ def test_anomalies_without_labels_are_flagged_but_not_scored(sensor_csv, tmp_pat
     status, stdout, stderr = run_in_process(autoencode.main, argv + FAST + ["--out", out], capsys)
     assert status == 0, stderr
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["roc_auc"] is None and metrics["f1"] is None and metrics["flagged"] >= 0
+    assert metrics["roc_auc"] is None and metrics["f1"] is None
     assert "no labels" in stdout
-    assert list(csv.DictReader(open(out / "scores.csv")))[0].keys() == {"time", "error", "flagged"}
+    rows = list(csv.DictReader(open(out / "scores.csv")))
+    assert rows[0].keys() == {"time", "error", "flagged"}
+    # the count is the rows above the threshold: some (the series holds faults), not most
+    flagged = sum(r["flagged"] == "1" for r in rows)
+    assert metrics["flagged"] == flagged and 0 < flagged < len(rows) / 4, (flagged, len(rows))
 
 
 def shapes(n, seed):
@@ -116,7 +120,8 @@ def test_linear_probe_on_the_bundled_digits(tmp_path, capsys):
     assert {p.name for p in out.iterdir()} == EMBED_ARTIFACTS | {".artifacts.json"}
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["raw_probe_accuracy"] > 0.9
-    assert 0.5 < metrics["probe_accuracy"] <= 1.0  # 10 classes: chance is 0.1
+    # 10 classes, chance 0.1; 8 numbers per digit keep less than its 64 raw pixels
+    assert 0.5 < metrics["probe_accuracy"] < metrics["raw_probe_accuracy"] + 0.02, metrics
     with np.load(out / "embeddings.npz") as saved:
         z_train, z_test = saved["train_embeddings"], saved["test_embeddings"]
         y_train, y_test = saved["train_labels"], saved["test_labels"]
