@@ -219,12 +219,7 @@ class _EpochSeeds(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         words = np.random.SeedSequence([self.seed, epoch]).generate_state(2)
         keras.utils.set_random_seed(int(words[0]) % 2**31)
-        generators = [g for layer in self.model._flatten_layers() for g in layer._seed_generators]
-        for k, generator in enumerate(generators):
-            start = np.random.SeedSequence([int(words[1]), k]).generate_state(1)[0] % 2**31
-            generator.state.assign(
-                keras.ops.convert_to_tensor([start, 0], dtype=generator.state.dtype)
-            )
+        zoo.training.reseed(self.model, int(words[1]))
 
 
 class _EpochSeconds(keras.callbacks.Callback):

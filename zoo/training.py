@@ -44,6 +44,7 @@ import numpy as np
 
 from zoo import _checks
 from zoo._errors import InputError
+from zoo._fast import internals
 
 SCHEDULES = ("auto", "cosine", "plateau")
 
@@ -294,3 +295,19 @@ def check_finite_loss(history):
             f"training diverged: the loss became {losses[bad[0]]} in epoch {bad[0] + 1}; "
             "lower the learning rate or check the data for extreme values"
         )
+
+
+def reseed(model, seed):
+    """Sets every seed generator inside `model` (Dropout's, the LSTM cell's
+    dropout masks), in the order Keras tracks them, to a state derived from
+    `seed` and its position, so that what the model draws next is fixed by
+    `seed` alone (the recipes reseed each epoch from the run's seed and the
+    epoch's number, so a resumed run draws what the uninterrupted one drew)."""
+    generators = [
+        generator
+        for layer in internals.all_layers(model)
+        for generator in internals.seed_generators(layer)
+    ]
+    for k, generator in enumerate(generators):
+        start = np.random.SeedSequence([int(seed), k]).generate_state(1)[0] % 2**31
+        generator.state.assign(keras.ops.convert_to_tensor([start, 0], dtype=generator.state.dtype))
