@@ -809,7 +809,16 @@ def run(
             "calibration": None,
         },
     }
-    _artifacts.save_run(out, model, history, metrics, curve_metric=None, run=run, exports=exports)
+    _artifacts.save_run(
+        out,
+        model,
+        history,
+        metrics,
+        curve_metric=None,
+        run=run,
+        exports=exports,
+        timesteps=windows.context + horizon,  # deepar reads any length; the files take this
+    )
 
 
 def _mean_rounds(per_round):
