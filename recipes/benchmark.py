@@ -132,7 +132,9 @@ def main(argv=None):
                     continue
                 for backend in args.backends or (None,):
                     for seed in args.seeds:
-                        rows.append(run_one(task, name, model, seed, args.runs, backend))
+                        rows.append(
+                            run_one(task, name, model, seed, args.runs, backend, args.seeds)
+                        )
                     write(rows, args.out)
     print(f"\nWrote {args.out / 'leaderboard.md'} and {args.out / 'leaderboard.csv'}")
 
@@ -143,7 +145,7 @@ def _all(task):
     return tuple(FORECASTING) if task == "forecasting" else SHIPPED[task]
 
 
-def run_one(task, dataset, model, seed, runs, backend=None):
+def run_one(task, dataset, model, seed, runs, backend=None, seeds=(0,)):
     """One recipe run (reused when its metrics.json exists) as a leaderboard row;
     `backend` (None: this process's) is the run's KERAS_BACKEND."""
     folder = model.replace(":", "_").replace("=", "") + (f"-{backend}" if backend else "")
@@ -165,6 +167,8 @@ def run_one(task, dataset, model, seed, runs, backend=None):
             flags.append("--no-classic-baselines")  # the same for every seed
         flags += FORECAST_FLAGS.get(dataset, []) if task == "forecasting" else []
         flags += PANEL_FLAGS.get(dataset, []) if task == "panels" else []
+        if task == "panels" and seed != min(seeds):
+            flags += ["--baselines", "snaive"]  # the same for every seed: seed 0's run has them
         print(f"[{time.strftime('%H:%M:%S')}] {task} {dataset} {model} seed {seed}", flush=True)
         started = time.perf_counter()
         result = subprocess.run(
