@@ -17,7 +17,8 @@ import time
 import numpy as np
 import pytest
 
-from tests.recipe_helpers import ROOT, command, environment, stderr_lines
+from recipes import classify
+from tests.recipe_helpers import ROOT, command, environment, run_in_process, stderr_lines
 
 TRIALS = (signal.SIGINT, signal.SIGINT, signal.SIGTERM)
 ENDLESS = [
@@ -61,7 +62,7 @@ def _wait_for_epoch(process, epoch, timeout=240):
     pytest.fail(f"no epoch {epoch} in {timeout} s")
 
 
-def test_real_signals_stop_training_and_the_run_resumes(long_sequences, tmp_path):
+def test_real_signals_stop_training_and_the_run_resumes(long_sequences, tmp_path, capsys):
     runs = [(number, tmp_path / f"run{k}") for k, number in enumerate(TRIALS)]
     processes = [_start(long_sequences, out) for _, out in runs]
     try:
@@ -82,24 +83,8 @@ def test_real_signals_stop_training_and_the_run_resumes(long_sequences, tmp_path
                 process.communicate()
     for _, out in runs:
         assert (out / ".train" / "flags.json").is_file() and not (out / "metrics.json").exists()
-    out = runs[0][1]
-    resumed = subprocess.run(
-        command(
-            "recipes.classify",
-            "--train",
-            long_sequences,
-            *ENDLESS,
-            "--out",
-            out,
-            "--resume",
-            "--epochs",
-            "1",
-        ),  # fmt: skip
-        cwd=ROOT,
-        env=environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    out = runs[0][1]  # resumed in this process: the signals were the subprocesses' part
+    argv = ["--train", long_sequences, *ENDLESS, "--out", out, "--resume", "--epochs", "1"]
+    status, _, stderr = run_in_process(classify.main, argv, capsys)
+    assert status == 0, stderr[-2000:]
     assert (out / "metrics.json").is_file() and not (out / ".train").exists()
