@@ -1629,7 +1629,7 @@ predict_case(
 )
 ts_case(
     "dimensions of one case differ in length, @equalLength false",
-    ("bad.ts", "line 5", "ragged case"),
+    ("bad.ts", "line 6", "ragged case"),
     lambda: ts_text(
         header="@problemName D\n@equalLength false\n@classLabel true a b\n@data\n",
         lines=["1,2,3:4,5,6:a", "1,2,3:4,5:b", "1,2:3,4:a", "1,2,3,4:5,6,7,8:b"],
