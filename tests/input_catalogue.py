@@ -886,6 +886,8 @@ def series_case(name, mentions, make, argv=(), recipe="regress", control=False):
             base += ["--target", "value"]
         else:
             base += ["--target", "value", "--label-column", "fault"]
+        if recipe == "forecast":  # the windowed regressors: --window, --test-size, ...
+            base += ["--model", "stacked_lstm"]
         return base + list(argv)
 
     add(f"series ({recipe}): {name}", "series", recipe, build, mentions, control=control)
@@ -1411,7 +1413,7 @@ def finished_run(recipe):
             argv = ["--train", write(folder, "good.npz", npz_bytes(x=x, y=y))]
         else:
             argv = ["--data", write(folder, "series.csv", series_text()), "--target", "value"]
-            argv += ["--window", "8", "--horizon", "2"]
+            argv += ["--window", "8", "--horizon", "2", "--model", "stacked_lstm"]
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             module(recipe).main([str(a) for a in argv + TINY[recipe] + ["--out", folder / "run"]])
         _FINISHED[recipe] = folder / "run"

@@ -47,6 +47,10 @@ def panel_file(tmp_path_factory):
 FLAGS = ["--id-column", "store", "--date-column", "month", "--target", "sales"]
 
 
+# What these check is the recipe's (windows, quantiles, metrics, files), not a backend's:
+# they run once. Every backend trains, saves and replays a panel model in
+# test_predict_replays_a_panel_run, and the builders' own checks run on each.
+@pytest.mark.once
 def test_a_panel_run_forecasts_quantiles_that_cover_and_beat_seasonal_naive(
     panel_file, tmp_path, capsys
 ):
@@ -113,6 +117,7 @@ def test_predict_replays_a_panel_run(panel_file, tmp_path, capsys):
             assert float(theirs[key]) == pytest.approx(float(mine[key]), rel=1e-4)
 
 
+@pytest.mark.once
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -147,6 +152,7 @@ def count_panel(path, series=10, months=60, seed=1):
     return path
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("model", ["mqrnn", "deepar"])
 def test_a_count_panel_gets_non_negative_quantiles_that_cover(model, tmp_path, capsys):
     path = count_panel(tmp_path / "counts.csv")
