@@ -127,7 +127,7 @@ def check_model(run, model):
             raise InputError(f"{source}: {name} is {value!r}, but the model beside it {what}")
 
     if task == "panel-forecasting":
-        return  # its own checks, in its reader
+        return _check_panel(run, model, agree)
     if task in ("forecasting", "anomaly-series"):
         columns = field(layout, "columns", list, source)
         agree("input.columns", len(columns), model_features, f"reads {model_features} columns")
@@ -264,3 +264,64 @@ def _numbers(state, key, source, name):
     ):
         raise InputError(f"{source}: {name}.{key} must be a list of finite numbers")
     return np.array(values, dtype="float64")
+
+
+def _check_panel(run, model, agree):
+    """A panel forecasting run against its model: the context, horizon and
+    quantile levels, the base and the covariates' scaling."""
+    source, prep = run["path"], run["preparation"]
+    inputs = list(model.inputs) if isinstance(model.inputs, list | tuple) else [model.inputs]
+    first = next((t for t in inputs if t.name.startswith("sequence")), inputs[0])
+    outputs = model.outputs[0].shape
+    context = field(prep, "context", int, source)
+    horizon = field(prep, "horizon", int, source)
+    for name, value in (("context", context), ("horizon", horizon)):
+        if value < 1:
+            raise InputError(f"{source}: preparation.{name} must be 1 or more, got {value}")
+    if field(prep, "base", str, source) not in ("last", "season"):
+        raise InputError(
+            f"{source}: preparation.base must be 'last' or 'season', got {prep['base']!r}"
+        )
+    if prep["base"] == "season" and not field(prep, "season", int, source, optional=True):
+        raise InputError(f"{source}: preparation.season is needed by the base 'season'")
+    field(prep, "log", bool, source)
+    levels = field(prep, "quantiles", list, source)
+    numbers = [q for q in levels if isinstance(q, int | float) and not isinstance(q, bool)]
+    if (
+        len(numbers) != len(levels)
+        or not all(0 < q < 1 for q in levels)
+        or (sorted(set(levels)) != levels or 0.5 not in levels)
+    ):
+        raise InputError(
+            f"{source}: preparation.quantiles must be increasing numbers in (0, 1) "
+            f"holding 0.5, got {levels}"
+        )
+    covariates = field(prep, "covariates", dict, source)
+    widths = 3
+    for kind in ("past", "future", "static"):
+        for item in field(covariates, kind, list, source):
+            std = item.get("std") if isinstance(item, dict) else None
+            mean = item.get("mean") if isinstance(item, dict) else None
+            if not all(isinstance(v, int | float) and math.isfinite(v) for v in (mean, std)) or (
+                std <= 0
+            ):
+                raise InputError(
+                    f"{source}: preparation.covariates.{kind} needs a finite mean and a "
+                    f"positive std for each column, got {item!r}"
+                )
+            widths += 1
+    agree(
+        "the input width of preparation.covariates",
+        widths,
+        first.shape[-1],
+        f"reads {first.shape[-1]} inputs",
+    )
+    if run["model"] == "mqrnn":
+        agree("preparation.context", context, first.shape[1], f"reads {first.shape[1]} steps")
+        agree("preparation.horizon", horizon, outputs[1], f"forecasts {outputs[1]} steps")
+        agree(
+            "the length of preparation.quantiles",
+            len(levels),
+            outputs[2],
+            f"gives {outputs[2]} quantiles",
+        )

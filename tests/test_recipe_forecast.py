@@ -172,3 +172,31 @@ def test_a_count_panel_gets_non_negative_quantiles_that_cover(model, tmp_path, c
     assert 0.8 <= metrics["test_coverage_95"] <= 1.0
     # Poisson noise is large at these rates: within 25% of seasonal naive's MASE
     assert metrics["test_mase"] < 1.25 * metrics["baselines"]["seasonal naive"]["test_mase"]
+
+
+@pytest.mark.once
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p.update(quantiles=[0.1, 0.5]), "length of preparation.quantiles is 2"),
+        (lambda p: p.update(context=5), "preparation.context is 5"),
+        (lambda p: p.update(base="mean"), "preparation.base must be"),
+        (lambda p: p["covariates"]["static"][0].update(std=0), "positive std"),
+    ],
+)
+def test_predict_checks_a_panel_run_json_whole(change, message, panel_file, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["--data", panel_file, *FLAGS, "--static-covariates", "size", "--horizon", "6"]
+    status, _, stderr = run_in_process(
+        forecast.main, [*argv, "--max-steps", "2", *TINY[2:], "--out", out], capsys
+    )
+    assert status == 0, stderr
+    run = json.loads((out / "run.json").read_text())
+    change(run["preparation"])
+    (out / "run.json").write_text(json.dumps(run))
+    argv = ["--run", out, "--data", panel_file, "--out", tmp_path / "p"]
+    status, _, stderr = run_in_process(predict.main, argv, capsys)
+    lines = stderr_lines(stderr)
+    assert status == 2 and len(lines) == 1 and "run.json" in lines[0] and message in lines[0], (
+        stderr
+    )
