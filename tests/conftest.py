@@ -50,3 +50,20 @@ def backend():
 
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+# Recipe runs end to end whose subject is the recipe (its files, metrics and
+# flags), not the backend: they run in the jax suite only, with the reason
+# printed elsewhere. What differs between backends (building, training, saving,
+# reloading, replaying a run) keeps a smaller test on every backend.
+ONE_BACKEND = "jax"
+
+
+def pytest_collection_modifyitems(config, items):
+    if keras.backend.backend() == ONE_BACKEND:
+        return
+    for item in items:
+        mark = item.get_closest_marker("one_backend")
+        if mark is not None:
+            reason = mark.args[0] if mark.args else "a recipe end to end"
+            item.add_marker(pytest.mark.skip(reason=f"{reason}; runs in the {ONE_BACKEND} suite"))

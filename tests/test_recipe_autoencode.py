@@ -20,6 +20,11 @@ EMBED_ARTIFACTS = COMMON_ARTIFACTS | {"embeddings.npz", "reconstruction.png"}
 FAST = ["--units", "32", "--latent-dim", "8", "--patience-steps", "3000", "--batch-size", "32"]
 
 
+# the autoencoders train, save and reload on every backend (test_autoencoder.py,
+# test_models.py); these run the anomaly and embed recipes end to end
+END_TO_END = "the anomaly and embed recipes end to end"
+
+
 @pytest.fixture(scope="module")
 def sensor_csv(tmp_path_factory):
     """The generated series, shorter and with a shorter cycle, as a user's CSV."""
@@ -33,6 +38,7 @@ def sensor_csv(tmp_path_factory):
     return path
 
 
+@pytest.mark.one_backend(END_TO_END)
 def test_anomalies_score_above_normal_rows(sensor_csv, tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["--data", sensor_csv, "--target", "reading", "--label-column", "fault"]
@@ -88,6 +94,7 @@ def shapes(n, seed):
     return (x + 0.05 * rng.normal(size=x.shape)).astype("float32"), labels
 
 
+@pytest.mark.one_backend(END_TO_END)
 def test_labelled_sequences_and_composite_conditional_model(tmp_path, capsys):
     for part, seed in (("train", 0), ("test", 1)):
         x, y = shapes(200, seed)
@@ -111,6 +118,7 @@ def test_labelled_sequences_and_composite_conditional_model(tmp_path, capsys):
     assert model.get_layer("encoder").input.shape == (None, 25, 1)
 
 
+@pytest.mark.one_backend(END_TO_END)
 def test_linear_probe_on_the_bundled_digits(tmp_path, capsys):
     out = tmp_path / "run"
     status, stdout, stderr = run_in_process(

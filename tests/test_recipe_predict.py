@@ -186,6 +186,9 @@ def test_series_to_number_run_predicts_its_test_set(waves, tmp_path, capsys):
     close([r["predicted"] for r in rows(tmp_path / "p" / "predictions.csv")], expected)
 
 
+@pytest.mark.one_backend(
+    "an anomaly run replayed (predict replays runs on every backend in this file's other tests)"
+)
 def test_anomaly_runs_score_new_data_with_the_saved_threshold(series_csv, waves, tmp_path, capsys):
     # series: scoring the test rows alone reproduces the run's scores.csv
     run_dir = tmp_path / "series"
