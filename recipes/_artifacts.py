@@ -13,16 +13,15 @@ from recipes import _cli, _interrupt, _io, _plots, _run, _training
 
 
 @contextlib.contextmanager
-def opened(args, batch_size=None):
-    """Opens a training run from its parsed flags: the device scope of
-    `--distribute`, the training state in `--out` (fresh, or the interrupted
-    one with `--resume`) and the training policy; yields `(devices, state,
-    policy)`; `batch_size` is the recipe's default for `--batch-size`. The
-    device check comes first, so a refused `--distribute` leaves no output
-    folder."""
-    with _training.devices_scope(args.distribute, args.batch_size or batch_size) as devices:
-        state = _training.start(args.out, resume=args.resume, flags=_cli.resume_flags(args))
-        yield devices, state, _cli.policy_from(args, devices, batch_size)
+def opened(*, out, distribute, resume, flags, policy):
+    """Opens a training run (the named values of `_cli.run_flags`): the device
+    scope of `distribute`, the training state in `out` (fresh, or the
+    interrupted one with `resume`, whose `flags` must match) and the training
+    policy; yields `(devices, state, policy)`. The device check comes first,
+    so a refused `--distribute` leaves no output folder."""
+    with _training.devices_scope(distribute, policy["batch_size"]) as devices:
+        state = _training.start(out, resume=resume, flags=flags)
+        yield devices, state, _cli.policy_for(devices, **policy)
 
 
 def save_run(

@@ -113,22 +113,39 @@ def parser(description, prog, *, task, default_model, default_units, dropout, bi
     return p
 
 
-def policy_from(args, devices=1, batch_size=None):
-    """The training policy the shared flags ask for (`batch_size`: the
-    recipe's default for `--batch-size`, else the policy's); with several
-    devices the default batch size is rounded up to split evenly over them."""
-    default = batch_size
-    batch_size = args.batch_size or default
-    if args.batch_size is None and devices > 1:
-        batch_size = devices * -(-(default or 16) // devices)
-    return zoo.training.Policy(
-        learning_rate=args.learning_rate,
-        batch_size=batch_size,
-        max_steps=args.max_steps,
-        min_steps=args.min_steps,
-        patience_steps=args.patience_steps,
-        max_epochs=args.epochs,
-    )
+def run_flags(args, batch_size=None):
+    """The flags that open a training run (see `recipes._artifacts.opened`), as
+    named values: the output folder, `--distribute`, `--resume`, the flags a
+    resume must repeat and the policy's (`batch_size`: the recipe's default
+    for `--batch-size`, else the policy's)."""
+    return {
+        "out": args.out,
+        "distribute": args.distribute,
+        "resume": args.resume,
+        "flags": resume_flags(args),
+        "policy": policy_flags(args, batch_size),
+    }
+
+
+def policy_flags(args, batch_size=None):
+    """The training policy's flags as named values (see `policy_for`)."""
+    return {
+        "learning_rate": args.learning_rate,
+        "batch_size": args.batch_size or batch_size,
+        "batch_given": args.batch_size is not None,
+        "max_steps": args.max_steps,
+        "min_steps": args.min_steps,
+        "patience_steps": args.patience_steps,
+        "max_epochs": args.epochs,
+    }
+
+
+def policy_for(devices=1, *, batch_size, batch_given, **policy):
+    """The training policy of `policy_flags`; with several devices a default
+    batch size is rounded up to split evenly over them."""
+    if not batch_given and devices > 1:
+        batch_size = devices * -(-(batch_size or 16) // devices)
+    return zoo.training.Policy(batch_size=batch_size, **policy)
 
 
 # Flags a resumed run may change: where it writes, what it reports, and how

@@ -79,7 +79,7 @@ def main(argv=None):
     shape = _autoencoder.shape_from(
         conditional=args.conditional, future_steps=args.future_steps, reverse=args.reverse
     )
-    with _artifacts.opened(args) as (devices, state, policy):
+    with _artifacts.opened(**_cli.run_flags(args)) as (devices, state, policy):
         common = dict(
             policy=policy,
             state=state,

@@ -112,7 +112,7 @@ def main(argv=None):
     x_fit, x_val, labels_fit, labels_val = split or (x_train, None, labels_train, None)
     validation = None if x_val is None else (x_val, labels_val)
 
-    with _artifacts.opened(args) as (devices, state, policy):
+    with _artifacts.opened(**_cli.run_flags(args)) as (devices, state, policy):
         # === Build ===
         def build():
             model = zoo.get_model(

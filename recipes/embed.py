@@ -76,7 +76,7 @@ def main(argv=None):
     )
 
     # === Train ===
-    with _artifacts.opened(args) as (devices, state, policy):
+    with _artifacts.opened(**_cli.run_flags(args)) as (devices, state, policy):
         model, history, seconds = _autoencoder.fit(
             shape,
             x_fit,

@@ -210,7 +210,11 @@ def main(argv=None, prog="forecast"):
     if args.model in PANEL_MODELS:
         if args.epochs is None:
             args.epochs = PANEL_EPOCHS
-        with _artifacts.opened(args, batch_size=PANEL_BATCH) as (devices, state, policy):
+        with _artifacts.opened(**_cli.run_flags(args, batch_size=PANEL_BATCH)) as (
+            devices,
+            state,
+            policy,
+        ):
             _panel_forecast.run(
                 policy=policy,
                 state=state,
@@ -246,7 +250,7 @@ def main(argv=None, prog="forecast"):
                 exports=args.export,
             )
         return
-    with _artifacts.opened(args) as (devices, state, policy):
+    with _artifacts.opened(**_cli.run_flags(args)) as (devices, state, policy):
         outcome = _windowed.forecast(
             policy=policy,
             state=state,

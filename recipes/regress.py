@@ -88,7 +88,7 @@ def main(argv=None):
         return forecast_alias.main(argv, prog="regress")
     args = parse_args(argv)
     keras.utils.set_random_seed(args.seed)
-    with _artifacts.opened(args) as (devices, state, policy):
+    with _artifacts.opened(**_cli.run_flags(args)) as (devices, state, policy):
         outcome = series_to_number(
             policy=policy,
             state=state,

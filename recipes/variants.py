@@ -115,7 +115,7 @@ def main(argv=None):
     )
     labels_train, labels_test = encoder.transform(y_train), encoder.transform(y_test)
     units = _cli.builder_units(args.model, args.units)
-    policy = _cli.policy_from(args)
+    policy = _cli.policy_for(**_cli.policy_flags(args))
     print(
         f"{dataset}: {len(x_train)} train, {len(x_test)} test sequences of "
         f"{x_train.shape[1]} steps x {x_train.shape[2]} features; {args.model} {units}, "
