@@ -1,6 +1,5 @@
-"""Forecasting's metrics, baselines and plots, for `recipes.regress`."""
+"""The windowed forecaster's metrics, baselines and plots (recipes._windowed)."""
 
-import dataclasses
 import warnings
 
 import numpy as np
@@ -9,23 +8,6 @@ from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 
 from recipes import _plots
 from zoo import InputError, data
-
-
-@dataclasses.dataclass
-class Outcome:
-    """What a regression task hands to the report."""
-
-    name: str
-    model: object
-    dataset: str
-    history: dict
-    seconds: float
-    results: dict
-    reference: dict
-    extra: dict
-    run: dict  # task, input and preparation for run.json (see recipes._run)
-    timesteps: int | None = None  # the padded length, for exporting a masking model
-
 
 # === Metrics ===
 
