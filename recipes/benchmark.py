@@ -322,6 +322,8 @@ def panels_markdown(rows):
             cells = [
                 _mean_spread([v[j] for v in values if v[j] is not None]) for j in range(len(keys))
             ]
+            # runs that finished without a metric (WQL of an all-zero test part): n/a
+            cells = ["n/a" if c == "failed" and values else c for c in cells]
             seeds = ",".join(str(r["seed"]) for r in runs)
             lines.append(f"| {model}, {backend} (seeds {seeds}) | " + " | ".join(cells) + " |")
         first = min(chosen, key=lambda r: r["seed"])
