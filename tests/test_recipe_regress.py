@@ -21,6 +21,11 @@ FORECAST_ARTIFACTS = {
 FAST = ["--epochs", "40", "--units", "16", "--patience-steps", "40", "--dropout", "0"]
 
 
+# the windowed forecaster end to end: its windows, baselines and files are the
+# recipe's; every backend replays a windowed run in test_recipe_predict.py
+WINDOWED = "the windowed forecaster end to end"
+
+
 @pytest.fixture
 def seasonal_csv(tmp_path):
     """A noisy period-12 cycle: persistence is poor, the next step is learnable."""
@@ -37,6 +42,7 @@ def seasonal_csv(tmp_path):
     return path
 
 
+@pytest.mark.one_backend(WINDOWED)
 def test_forecast_beats_persistence_and_writes_every_artifact(seasonal_csv, tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["--data", seasonal_csv, "--target", "level", "--date-column", "month"]
@@ -70,6 +76,7 @@ def test_forecast_beats_persistence_and_writes_every_artifact(seasonal_csv, tmp_
     assert "Test set, original units" in stdout and "persistence" in stdout
 
 
+@pytest.mark.one_backend(WINDOWED)
 def test_features_are_inputs(seasonal_csv, tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["--data", seasonal_csv, "--target", "level", "--features", "driver"]
@@ -137,6 +144,7 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, seasonal_csv, tmp_path,
     assert len(lines) == 1 and message in lines[0], stderr
 
 
+@pytest.mark.one_backend(WINDOWED)
 def test_missing_value_from_the_command_line(tmp_path):
     path = tmp_path / "gaps.csv"
     path.write_text("t,v\n" + "".join(f"{i},{'' if i == 7 else i}\n" for i in range(60)))

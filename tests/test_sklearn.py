@@ -229,6 +229,9 @@ def test_params_clone_and_errors():
         fitted.predict(x[:, :5])
 
 
+@pytest.mark.one_backend(
+    "scikit-learn's search mechanics (fitting, predicting and saving run on every backend in this file)"
+)
 def test_grid_search_cross_validation_and_pipeline():
     x, names, _ = labelled_waves(n=120)
     x[..., 1] *= 1000.0  # a pipeline needs its scaler here
