@@ -230,7 +230,7 @@ def test_params_clone_and_errors():
 
 
 @pytest.mark.one_backend(
-    "scikit-learn's search mechanics (fitting, predicting and saving run on every backend in this file)"
+    "scikit-learn's search mechanics (fit, predict and save run on every backend here)"
 )
 def test_grid_search_cross_validation_and_pipeline():
     x, names, _ = labelled_waves(n=120)
