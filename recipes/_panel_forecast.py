@@ -462,6 +462,21 @@ def _dates(prepared, s, origin, horizon):
     return [known[origin + h] if origin + h < len(known) else "" for h in range(horizon)]
 
 
+def write_future(path, prepared, series, predicted, levels, *, freq):
+    """forecast.csv: each series' quantiles (n, steps, q) for the steps after its data."""
+    point = levels.index(POINT)
+    steps = predicted.shape[1]
+    _io.write_csv(
+        path,
+        ["series", "date", "forecast", *[f"q{level:g}" for level in levels]],
+        [
+            [prepared.ids[s], date, q[h, point], *q[h]]
+            for s, q in zip(series, predicted, strict=True)
+            for h, date in enumerate(future_dates(prepared, s, freq, steps))
+        ],
+    )
+
+
 def future_dates(prepared, s, freq, count):
     dates = prepared.dates[s]
     if dates is None or freq is None:
@@ -756,14 +771,8 @@ def run(
             model_name=model_name,
             seed=seed,
         )[:, :forecast_steps]
-        _io.write_csv(
-            out / "forecast.csv",
-            ["series", "date", "forecast", *[f"q{level:g}" for level in levels]],
-            [
-                [prepared.ids[s], date, q[h, levels.index(POINT)], *q[h]]
-                for (s, _, _), q in zip(future_rows, ahead, strict=True)
-                for h, date in enumerate(future_dates(prepared, s, panel.freq, forecast_steps))
-            ],
+        write_future(
+            out / "forecast.csv", prepared, future_rows[:, 0], ahead, levels, freq=panel.freq
         )
     metrics = {
         **results[0],

@@ -395,15 +395,8 @@ def panel_forecasting(run, model, *, data_path, out, label_column=None, forecast
         model_name=run["model"],
         seed=0,
     )[:, :steps]
-    point = levels.index(_panel_forecast.POINT)
-    _io.write_csv(
-        out / "forecast.csv",
-        ["series", "date", "forecast", *[f"q{level:g}" for level in levels]],
-        [
-            [prepared.ids[s], date, q[h, point], *q[h]]
-            for s, q in zip(series, predicted, strict=True)
-            for h, date in enumerate(_panel_forecast.future_dates(prepared, s, panel.freq, steps))
-        ],
+    _panel_forecast.write_future(
+        out / "forecast.csv", prepared, series, predicted, levels, freq=panel.freq
     )
     print(f"{len(series)} series forecast {steps} steps past the data")
     return ["forecast.csv"]
